@@ -1,0 +1,3 @@
+from futurecity.cli import main
+
+raise SystemExit(main())

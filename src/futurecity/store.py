@@ -1,0 +1,222 @@
+"""What a chapter gets when it asks for a source: pinned snapshots, the store of live vintages, provenance.
+
+``load(source_id, vintage=...)`` resolves, in this order:
+
+1. an explicit vintage id: that live vintage from the cache, or an error;
+2. ``"latest"``: the newest good live vintage in the cache (pulled first when ``live`` is on), else the pinned
+   snapshot, else an error;
+3. ``"pinned"`` (the default): the snapshot in ``FUTURECITY_SNAPSHOTS``, checked against its registered sha256.
+
+Every frame carries its provenance in ``DataFrame.attrs`` (source id, vintage, URL, sha256, licence ...).
+A live vintage is a folder ``<cache>/<source>/vintages/<id>/`` with the raw response and ``manifest.json``;
+an answer that failed validation is kept in ``<cache>/<source>/rejected/<id>/`` and is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from futurecity import config, parsers, registry
+from futurecity.registry import Source
+
+READS_LOG_ENV = "FUTURECITY_READS_LOG"
+
+
+class DataUnavailable(RuntimeError):
+    """The data asked for are missing or fail their check. The message names the source, the URL, what was
+    tried and the command that fixes it."""
+
+    def __init__(self, source: str, url: str, tried: str, remedy: str):
+        self.source, self.url, self.tried, self.remedy = source, url, tried, remedy
+        super().__init__(f"Data unavailable for source '{source}' ({url}): {tried} To fix: {remedy}")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- the pinned snapshot -------------------------------------------------------------------------------------
+
+def snapshot_path(src: Source) -> Path | None:
+    root = config.snapshots_dir()
+    if root is None or src.snapshot is None:
+        return None
+    return root / src.snapshot.file
+
+
+def snapshot_status(src: Source) -> str:
+    """``ok``, ``missing`` or ``hash mismatch``."""
+    path = snapshot_path(src)
+    if path is None or not path.is_file():
+        return "missing"
+    return "ok" if sha256_file(path) == src.snapshot.sha256 else "hash mismatch"
+
+
+# --- the store of live vintages ------------------------------------------------------------------------------
+
+def vintages_dir(src: Source | str, kind: str = "vintages") -> Path:
+    sid = src if isinstance(src, str) else src.id
+    return config.cache_dir() / sid / kind
+
+
+def vintage_manifests(src: Source) -> list[dict]:
+    """Manifests of the good live vintages of ``src``, oldest first."""
+    base = vintages_dir(src)
+    out = []
+    if base.is_dir():
+        for d in sorted(base.iterdir()):
+            m = d / "manifest.json"
+            if m.is_file():
+                out.append(json.loads(m.read_text(encoding="utf-8")) | {"dir": str(d)})
+    return sorted(out, key=lambda m: (m["retrieved_at"], m["vintage"]))
+
+
+def latest_vintage(src: Source) -> dict | None:
+    found = vintage_manifests(src)
+    return found[-1] if found else None
+
+
+def _remedy_pull(src: Source) -> str:
+    return f"run `futurecity pull {src.id} --live` with a network connection"
+
+
+def _remedy_snapshot(src: Source) -> str:
+    return ("set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots that holds "
+            f"{src.snapshot.file} (in this project's layout: ../shared/data), or {_remedy_pull(src)} "
+            "and build with vintage 'latest'")
+
+
+def _origin_url(src: Source) -> str:
+    if src.live is not None:
+        return src.live_url()
+    return src.snapshot.origin if src.snapshot else src.title
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+def _log_read(src: Source, vintage: str, path: Path, digest: str) -> None:
+    log = os.environ.get(READS_LOG_ENV)
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"source": src.id, "vintage": vintage, "path": str(path), "sha256": digest}) + "\n")
+
+
+def _parse(src: Source, fmt: str, raw: bytes, where: str, url: str) -> pd.DataFrame:
+    try:
+        frame = parsers.get(fmt)(raw)
+    except parsers.ParseError as exc:
+        raise DataUnavailable(src.id, url, f"{where} could not be read as {fmt}: {exc}.",
+                              _remedy_pull(src)) from exc
+    missing = [c for c in src.schema if c not in frame.columns]
+    if missing:
+        raise DataUnavailable(src.id, url, f"parser {fmt} returned no columns {missing} for {where}.",
+                              "fix the parser or the registry schema")
+    return frame[list(src.schema)].reset_index(drop=True)
+
+
+def _from_snapshot(src: Source) -> pd.DataFrame:
+    url = _origin_url(src)
+    path = snapshot_path(src)
+    if src.snapshot is None:
+        raise DataUnavailable(src.id, url, "the source has no pinned snapshot.", _remedy_pull(src))
+    if path is None:
+        raise DataUnavailable(src.id, url, "FUTURECITY_SNAPSHOTS is not set, so no pinned snapshot was read.",
+                              _remedy_snapshot(src))
+    if not path.is_file():
+        raise DataUnavailable(src.id, url, f"the pinned snapshot {path} does not exist.", _remedy_snapshot(src))
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != src.snapshot.sha256:
+        raise DataUnavailable(
+            src.id, url,
+            f"the pinned snapshot {path} has sha256 {digest}, but the registry expects {src.snapshot.sha256}: "
+            "the file changed since it was registered.",
+            "restore the original file, or, if the new file is a deliberate new vintage, update its sha256 and "
+            "vintage in data/sources.yml")
+    frame = _parse(src, src.snapshot.format, raw, f"the pinned snapshot {path}", url)
+    _log_read(src, "pinned", path, digest)
+    frame.attrs.update(_provenance(src, vintage="pinned", vintage_label=src.snapshot.vintage, url=url,
+                                   sha256=digest, retrieved_at="", file=str(path),
+                                   kind=src.snapshot.kind))
+    return frame
+
+
+def _from_vintage(src: Source, manifest: dict) -> pd.DataFrame:
+    path = Path(manifest["dir"]) / manifest["file"]
+    raw = path.read_bytes() if path.is_file() else b""
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != manifest["sha256"]:
+        raise DataUnavailable(src.id, manifest["url"],
+                              f"the cached vintage {manifest['vintage']} at {path} no longer matches its manifest.",
+                              _remedy_pull(src))
+    frame = _parse(src, manifest["parser"], raw, f"the cached vintage {manifest['vintage']}", manifest["url"])
+    _log_read(src, manifest["vintage"], path, digest)
+    frame.attrs.update(_provenance(src, vintage=manifest["vintage"],
+                                   vintage_label=f"live pull of {manifest['retrieved_at']}", url=manifest["url"],
+                                   sha256=digest, retrieved_at=manifest["retrieved_at"], file=str(path),
+                                   kind="api-format"))
+    return frame
+
+
+def _provenance(src: Source, **fields) -> dict:
+    return {"source": src.id, "title": src.title, "publisher": src.publisher, "licence": src.licence,
+            "citation": src.citation, "unit": src.unit, **fields}
+
+
+def load(source_id: str, vintage: str = "pinned", live: bool = False) -> pd.DataFrame:
+    """The tidy frame of ``source_id`` (columns as the registry's ``schema``), provenance in ``.attrs``."""
+    src = registry.get(source_id)
+    if vintage == "pinned":
+        return _from_snapshot(src)
+    if vintage == "latest":
+        if live and src.live is not None:
+            from futurecity import fetch
+
+            fetch.pull(src)
+        newest = latest_vintage(src)
+        if newest is not None:
+            return _from_vintage(src, newest)
+        if src.snapshot is not None and config.snapshots_dir() is not None:
+            return _from_snapshot(src)
+        raise DataUnavailable(
+            src.id, _origin_url(src),
+            f"no live vintage in the cache ({vintages_dir(src)}) and no pinned snapshot configured.",
+            _remedy_pull(src) + ", or " + (_remedy_snapshot(src) if src.snapshot else "provide a snapshot"))
+    for manifest in vintage_manifests(src):
+        if manifest["vintage"] == vintage:
+            return _from_vintage(src, manifest)
+    known = ", ".join(m["vintage"] for m in vintage_manifests(src)) or "none"
+    raise DataUnavailable(src.id, _origin_url(src),
+                          f"vintage {vintage!r} is not in the cache ({vintages_dir(src)}; cached: {known}).",
+                          f"run `futurecity sources` to list vintages, or {_remedy_pull(src)}")
+
+
+def caption(frame: pd.DataFrame) -> str:
+    """One line naming the source, publisher, vintage and licence of a loaded frame, for a chart's footer."""
+    a = frame.attrs
+    return f"Source: {a['publisher']}, {a['title']}. Vintage: {a['vintage_label']}. Licence: {a['licence']}."
