@@ -20,6 +20,7 @@ import html
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import altair as alt
@@ -80,14 +81,15 @@ class Control:
             return alt.binding_checkbox(name=label)
         raise ValueError(f"unknown control kind {self.kind!r}")
 
-    @property
+    @cached_property
     def param(self) -> alt.Parameter:
+        """The Vega-Lite parameter bound to an HTML input; usable in expressions: ``alt.datum.year >= c.param``."""
         return alt.param(name=self.name, value=self.value, bind=self.binding)
 
     @property
-    def expr(self) -> alt.expr:
-        """The parameter's current value inside a Vega expression."""
-        return alt.expr(self.name)
+    def expr(self) -> alt.Parameter:
+        """The parameter's current value inside an Altair expression (the same object as :attr:`param`)."""
+        return self.param
 
     def widget(self):
         """The ipywidgets equivalent of this control."""

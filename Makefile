@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make book   set up (venv, packages) and build the book into _build/html
+#   make test   set up (venv, packages, Debian's chromium), build the book, run every test against it
+# Pinned data: ../shared/data when it exists (FUTURECITY_SNAPSHOTS may point elsewhere); without it the book is
+# built from live pulls.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+FUTURECITY_SNAPSHOTS ?= $(if $(wildcard ../shared/data/uk),$(abspath ../shared/data),)
+export FUTURECITY_SNAPSHOTS
+
+.PHONY: book test setup chromium unit benchmark clean
+
+book: $(STAMP)
+	$(BIN)/futurecity build
+
+test: $(STAMP) chromium book
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not browser and not build"
+
+setup: $(STAMP) chromium
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@/usr/bin/chromium --version
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/build.py
+
+clean:
+	rm -rf _build

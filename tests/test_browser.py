@@ -1,0 +1,186 @@
+"""The built website in a real browser: Debian's Chromium through Playwright, with no network.
+
+Serves ``_build/html`` (built by ``make book`` before the tests) on 127.0.0.1, opens every page, and checks that
+every chart draws its marks, that every control changes its chart's marks, that no request leaves 127.0.0.1 and
+that the console shows no error.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import PROJECT
+
+pytestmark = pytest.mark.browser
+
+HTML = PROJECT / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+# The only console errors tolerated: the theme's first-visit message (see ../shared/TOOLCHAIN.md), exactly.
+KNOWN_CONSOLE = {"Got invalid theme mode: . Resetting to auto."}
+PAGE_BUDGET = 2 * 1024 * 1024
+MARKS = ".role-mark > path, .role-mark > text, .role-mark > line, .role-mark > rect, .role-mark > g"
+
+# The marks of one chart as text: data marks only (Vega tags them role-mark), not axes or legends.
+MARKS_JS = """(el) => Array.from(el.querySelectorAll('svg .role-mark')).map(g => g.innerHTML).join('|')"""
+
+
+def pages() -> list[Path]:
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"{HTML} has no built book: run `make book` first (make test does)")
+    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+
+
+def chapter_pages() -> list[Path]:
+    return [p for p in pages() if p.parent.name == "chapters"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(_Quiet, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """One page load with every request, response size and console error recorded."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.bytes = 0
+        self.context.route("**/*", self._route)
+        self.page.on("console", lambda m: m.type == "error" and m.text not in KNOWN_CONSOLE
+                     and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("response", self._count)
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_timeout(300)
+
+    def _route(self, route):
+        host = urlparse(route.request.url).hostname
+        if host == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _count(self, response):
+        try:
+            self.bytes += len(response.body())
+        except Exception:  # redirects and aborted requests have no body
+            pass
+
+    def close(self):
+        self.context.close()
+
+
+def _url(server: str, page: Path) -> str:
+    return f"{server}/{page.relative_to(HTML).as_posix()}"
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: p.relative_to(HTML).as_posix())
+def test_page_loads_offline_without_console_errors(browser, server, page):
+    visit = Visit(browser, _url(server, page))
+    try:
+        assert visit.outside == [], f"requests left 127.0.0.1: {visit.outside}"
+        assert visit.errors == [], f"console errors: {visit.errors}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+def test_every_chart_draws_marks_and_every_control_moves_them(browser, server, page):
+    visit = Visit(browser, _url(server, page))
+    try:
+        charts = visit.page.locator(".fc-chart")
+        assert charts.count() > 0, f"{page.name} has no chart"
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            chart.scroll_into_view_if_needed()
+            chart.locator("svg").first.wait_for(state="attached", timeout=15000)
+            assert chart.locator(MARKS).count() > 0, f"chart {i} of {page.name} drew no data marks"
+            _move_every_control(visit.page, chart, f"chart {i} of {page.name}")
+        assert visit.outside == [], f"requests left 127.0.0.1: {visit.outside}"
+        assert visit.errors == [], f"console errors: {visit.errors}"
+        assert visit.bytes < PAGE_BUDGET, f"{page.name} loads {visit.bytes} bytes, over {PAGE_BUDGET}"
+    finally:
+        visit.close()
+
+
+def _move_every_control(page, chart, what: str) -> None:
+    controls = chart.locator(".vega-bindings input, .vega-bindings select")
+    seen_radio_groups = set()
+    for j in range(controls.count()):
+        control = controls.nth(j)
+        kind = control.evaluate("el => el.tagName === 'SELECT' ? 'select' : el.type")
+        name = control.evaluate("el => el.name")
+        if kind == "radio":
+            if name in seen_radio_groups:
+                continue
+            seen_radio_groups.add(name)
+        before = chart.evaluate(MARKS_JS)
+        label = _change(control, kind, chart, name)
+        try:
+            page.wait_for_function(
+                "([el, before]) => Array.from(el.querySelectorAll('svg .role-mark'))"
+                ".map(g => g.innerHTML).join('|') !== before",
+                arg=[chart.element_handle(), before], timeout=5000)
+        except Exception:
+            pytest.fail(f"{what}: moving control {label!r} ({kind}) did not change the chart's marks")
+
+
+def _change(control, kind: str, chart, name: str) -> str:
+    """Set the control to a value other than its current one, as a reader would; return its label."""
+    label = control.evaluate("el => (el.closest('label') || el.parentElement).innerText.trim()") or name
+    if kind == "range":
+        control.evaluate("""el => {
+            const lo = Number(el.min), hi = Number(el.max), v = Number(el.value);
+            el.value = String(v === lo ? hi : lo);
+            el.dispatchEvent(new Event('input', {bubbles: true}));
+            el.dispatchEvent(new Event('change', {bubbles: true}));
+        }""")
+    elif kind == "select":
+        control.evaluate("""el => {
+            el.selectedIndex = (el.selectedIndex + 1) % el.options.length;
+            el.dispatchEvent(new Event('change', {bubbles: true}));
+            el.dispatchEvent(new Event('input', {bubbles: true}));
+        }""")
+    elif kind == "radio":
+        group = chart.locator(f".vega-bindings input[type=radio][name='{name}']")
+        target = next(k for k in range(group.count()) if not group.nth(k).is_checked())
+        group.nth(target).check()
+    elif kind == "checkbox":
+        control.click()
+    else:
+        pytest.fail(f"unexpected control type {kind!r}")
+    return label

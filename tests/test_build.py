@@ -1,0 +1,155 @@
+"""The build: one papermill execution per chapter, an execution cache keyed on content, clear failures.
+
+Each test builds a copy of the project (the Introduction only) in a temporary folder, with its own copy of the
+pinned snapshots, so nothing in the checkout or in ../shared changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from conftest import PROJECT, snapshots
+
+pytestmark = pytest.mark.build
+
+INTRO = "chapters/01-introduction"
+
+
+def _copy_project(dest: Path, chapters: list[str]) -> Path:
+    for name in ("_config.yml", "references.md"):
+        shutil.copy(PROJECT / name, dest / name)
+    for folder in ("_static", "data", "src"):
+        shutil.copytree(PROJECT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (dest / "chapters").mkdir()
+    for doc in chapters:
+        src = PROJECT / f"{doc}.ipynb"
+        if src.is_file():
+            shutil.copy(src, dest / f"{doc}.ipynb")
+    toc = {"format": "jb-book", "root": chapters[0], "chapters": [{"file": c} for c in chapters[1:]]}
+    (dest / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    return dest
+
+
+@pytest.fixture()
+def book(tmp_path: Path) -> dict:
+    project = _copy_project(tmp_path / "book", [INTRO])
+    snaps = tmp_path / "snapshots"
+    shutil.copytree(snapshots(), snaps)
+    env = {**os.environ, "FUTURECITY_SNAPSHOTS": str(snaps), "FUTURECITY_CACHE": str(tmp_path / "cache")}
+    env.pop("FUTURECITY_ROOT", None)
+    return {"project": project, "snapshots": snaps, "env": env}
+
+
+def build(book: dict, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]), "--no-html", *args]
+    return subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
+
+
+def statuses(done: subprocess.CompletedProcess) -> dict[str, str]:
+    """Chapter -> executed/cached/failed, from the timing table the build prints."""
+    rows = re.findall(r"^(\S+\.ipynb)\s+(executed|cached|failed)\s+[\d.]+$", done.stderr, flags=re.M)
+    return dict(rows)
+
+
+def test_unchanged_book_executes_nothing_and_touching_files_changes_nothing(book):
+    first = build(book)
+    assert first.returncode == 0, first.stderr
+    assert statuses(first) == {"01-introduction.ipynb": "executed"}
+    executed = book["project"] / "_build" / "executed" / f"{INTRO}.ipynb"
+    assert executed.is_file() and not list((book["project"] / "chapters").glob("*.running*"))
+    before = executed.read_bytes()
+
+    second = build(book)
+    assert second.returncode == 0, second.stderr
+    assert statuses(second) == {"01-introduction.ipynb": "cached"}
+
+    # New modification times, same bytes: notebook, a module, the registry and every snapshot file.
+    touched = [book["project"] / f"{INTRO}.ipynb", book["project"] / "src" / "futurecity" / "store.py",
+               book["project"] / "data" / "sources.yml", *book["snapshots"].rglob("*.csv")]
+    for path in touched:
+        os.utime(path, (path.stat().st_atime + 3600, path.stat().st_mtime + 3600))
+    third = build(book)
+    assert statuses(third) == {"01-introduction.ipynb": "cached"}, third.stderr
+    assert executed.read_bytes() == before
+
+
+def test_changed_data_with_updated_registry_hash_reexecutes(book):
+    assert statuses(build(book)) == {"01-introduction.ipynb": "executed"}
+    record = json.loads((book["project"] / "_build" / "executed" / f"{INTRO}.inputs.json").read_text())
+    read = record["reads"][0]
+    # The snapshot copy loses its last row (real data, fewer rows); the registry is told the new hash.
+    registry_path = book["project"] / "data" / "sources.yml"
+    registry = yaml.safe_load(registry_path.read_text(encoding="utf-8"))
+    entry = next(e for e in registry["sources"] if e["id"] == read["source"])
+    data_file = book["snapshots"] / entry["snapshot"]["file"]
+    assert Path(read["path"]) == data_file
+    lines = data_file.read_bytes().rstrip(b"\n").split(b"\n")
+    data_file.write_bytes(b"\n".join(lines[:-1]) + b"\n")
+    old_hash, new_hash = entry["snapshot"]["sha256"], hashlib.sha256(data_file.read_bytes()).hexdigest()
+    registry_path.write_text(registry_path.read_text(encoding="utf-8").replace(old_hash, new_hash), encoding="utf-8")
+
+    again = build(book)
+    assert again.returncode == 0, again.stderr
+    assert statuses(again) == {"01-introduction.ipynb": "executed"}
+    assert statuses(build(book)) == {"01-introduction.ipynb": "cached"}
+
+
+def test_changed_data_without_registry_update_is_refused(book):
+    assert build(book).returncode == 0
+    record = json.loads((book["project"] / "_build" / "executed" / f"{INTRO}.inputs.json").read_text())
+    data_file = Path(record["reads"][0]["path"])
+    data_file.write_bytes(data_file.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[0] + b"\n")
+    again = build(book)
+    assert again.returncode == 2, again.stderr
+    assert record["reads"][0]["source"] in again.stderr and "sha256" in again.stderr
+
+
+def test_changed_module_reexecutes(book):
+    assert statuses(build(book)) == {"01-introduction.ipynb": "executed"}
+    module = book["project"] / "src" / "futurecity" / "charts.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n# a changed line\n", encoding="utf-8")
+    assert statuses(build(book)) == {"01-introduction.ipynb": "executed"}
+
+
+def test_changed_parameters_reexecute(book):
+    assert statuses(build(book)) == {"01-introduction.ipynb": "executed"}
+    other = build(book, "--vintage", "latest")  # no live vintage cached: falls back to the same snapshots
+    assert other.returncode == 0, other.stderr
+    assert statuses(other) == {"01-introduction.ipynb": "executed"}
+
+
+def test_a_raising_notebook_fails_the_build_with_its_name_and_cell(book):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("raise ValueError('this chapter is broken')")]
+    nbformat.write(nb, book["project"] / "chapters" / "99-broken.ipynb")
+    toc = yaml.safe_load((book["project"] / "_toc.yml").read_text())
+    toc["chapters"] = [{"file": "chapters/99-broken"}]
+    (book["project"] / "_toc.yml").write_text(yaml.safe_dump(toc))
+    done = build(book)
+    assert done.returncode == 1
+    assert "chapters/99-broken.ipynb" in done.stderr
+    assert "code cell 2" in done.stderr and "ValueError: this chapter is broken" in done.stderr
+    assert statuses(done)["99-broken.ipynb"] == "failed"
+    assert not (book["project"] / "_build" / "executed" / "chapters" / "99-broken.ipynb").exists()
+
+
+def test_no_data_at_all_exits_2_naming_source_and_remedy(book):
+    env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
+    done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
+                           "--no-html", "--vintage", "latest"], env=env, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "01-introduction.ipynb" in done.stderr
+    assert "DataUnavailable" in done.stderr and "futurecity pull" in done.stderr
