@@ -77,6 +77,18 @@ def ons_timeseries_json(raw: bytes) -> pd.DataFrame:
     return f
 
 
+@parser("ons_timeseries_json_annual_uk")
+def ons_timeseries_json_annual_uk(raw: bytes) -> pd.DataFrame:
+    """The annual rows of an ONS time-series JSON for the whole UK (such as YBHA, nominal GDP), with the
+    geography columns of the regional tables (``K02000001``, ``United Kingdom``) so both share one schema."""
+    f = ons_timeseries_json(raw)
+    annual = f[f["frequency"] == "year"].reset_index(drop=True)
+    if annual.empty:
+        raise ParseError(f"ONS series {f.attrs.get('cdid', '?')}: the JSON holds no annual ('years') rows")
+    annual.attrs = dict(f.attrs)
+    return annual.assign(geography_code="K02000001", geography_name="United Kingdom")
+
+
 @parser("ons_regional_gdp_csv")
 def ons_regional_gdp_csv(raw: bytes) -> pd.DataFrame:
     """Regional GDP Table 5 as CSV: ITL, ITL code, Region name, then one column per year (GBP million)."""
