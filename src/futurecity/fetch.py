@@ -340,13 +340,13 @@ def validate(src: Source, raw: bytes) -> pd.DataFrame:
 
 
 def _stamp() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.now(UTC)
 
 
 def _manifest(src: Source, answer: Answer, retrieved: datetime) -> dict:
     digest = hashlib.sha256(answer.raw).hexdigest()
     return {"source": src.id, "vintage": f"{retrieved:%Y%m%dT%H%M%SZ}-{digest[:8]}", "url": answer.url,
-            "retrieved_at": retrieved.isoformat().replace("+00:00", "Z"), "sha256": digest,
+            "retrieved_at": f"{retrieved:%Y-%m-%dT%H:%M:%S.%fZ}", "sha256": digest,
             "bytes": len(answer.raw), "parser": src.live.format, "file": f"raw.{answer.ext}", **answer.details}
 
 

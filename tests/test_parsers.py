@@ -1,0 +1,205 @@
+"""The parsers: every snapshot parser on its real file (row counts checked by plain ``csv``), and the live
+parsers on small answers rendered from the real files, including the faults they must refuse."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pandas as pd
+import pytest
+from fixtures_data import *  # noqa: F403
+
+from futurecity import parsers, registry, store
+from futurecity.fetch import xlsx_link
+from futurecity.parsers import ParseError
+
+
+def _csv_rows(raw: bytes, skip: int = 0) -> list[list[str]]:
+    """The data rows of a CSV by the standard library (after ``skip`` lines and the header)."""
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[skip:]
+    return [r for r in rows[1:] if r]
+
+
+# --- snapshot parsers on the real files ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source_id", [s.id for s in registry.sources().values() if s.snapshot])
+def test_every_snapshot_loads_with_its_schema(source_id, data_env):
+    frame = store.load(source_id)
+    assert list(frame.columns) == list(registry.get(source_id).schema)
+    assert len(frame) > 0
+    assert frame.attrs["vintage"] == "pinned" and frame.attrs["sha256"] == registry.get(source_id).snapshot.sha256
+
+
+def test_bres_snapshot_row_count_matches_plain_csv(data_env):
+    rows = _csv_rows(snapshot_bytes("bres_employment"))
+    frame = store.load("bres_employment")
+    assert len(frame) == len(rows) == 24_640
+    assert frame["industry_code"].nunique() == len({r[4] for r in rows}) == 88
+    assert frame["value"].sum() == sum(int(r[5]) for r in rows)
+
+
+def test_fred_snapshot_keeps_every_observation(data_env):
+    rows = _csv_rows(snapshot_bytes("fred_manufacturing"))
+    frame = store.load("fred_manufacturing")
+    assert len(frame) == 2 * len(rows)
+    assert set(frame["series"]) == {"MANEMP", "PAYEMS"}
+    assert frame["date"].min() == pd.Timestamp("1939-01-01")
+
+
+def test_ybgb_snapshot_years_and_quarters(data_env):
+    rows = _csv_rows(snapshot_bytes("gdp_deflator"))
+    periods = [r[0] for r in rows if re.fullmatch(r"\d{4}( Q[1-4]| [A-Z]{3})?", r[0])]
+    frame = store.load("gdp_deflator")
+    assert list(frame["period"]) == periods
+    assert set(frame["frequency"]) == {"year", "quarter"}
+
+
+def test_wdi_bulk_snapshot_counts_nonblank_cells(data_env):
+    raw = snapshot_bytes("wdi_industry_employment")
+    rows = _csv_rows(raw, skip=4)
+    header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig").splitlines()[4])))
+    year_cols = [i for i, h in enumerate(header) if re.fullmatch(r"\d{4}", h)]
+    filled = sum(1 for r in rows for i in year_cols if i < len(r) and r[i] != "")
+    assert len(store.load("wdi_industry_employment")) == filled
+
+
+def test_sdg_snapshot_row_count(data_env):
+    assert len(store.load("berd")) == len(_csv_rows(snapshot_bytes("berd"))) == 588
+
+
+# --- Nomis CSV -------------------------------------------------------------------------------------------------
+
+def test_nomis_csv_from_bres_rows():
+    rows = bres_frame(year=2019, rows=176)
+    frame = parsers.get("nomis_csv")(nomis_csv(rows))
+    assert len(frame) == 176
+    assert list(frame["industry_code"]) == list(rows["INDUSTRY_CODE"])
+    assert list(frame["value"]) == list(pd.to_numeric(rows["COUNT"]).astype(float))
+
+
+def test_nomis_csv_reads_the_sic_code_from_the_label_when_the_code_is_an_internal_id():
+    rows = bres_frame(rows=3)
+    rows["INDUSTRY_CODE"] = [str(146800641 + i) for i in range(3)]
+    frame = parsers.get("nomis_csv")(nomis_csv(rows))
+    assert list(frame["industry_code"]) == ["01", "02", "03"]
+
+
+@pytest.mark.parametrize("body, message", [
+    pytest.param(lambda: nomis_csv(bres_frame(rows=5), value_header="VALUE"), "OBS_VALUE", id="changed-header"),
+    pytest.param(lambda: nomis_csv(bres_frame(rows=0)), "no rows", id="empty"),
+    pytest.param(lambda: berd_page(None), "HTML", id="html"),
+    pytest.param(lambda: b"", "empty", id="no-body"),
+])
+def test_nomis_csv_refuses(body, message):
+    with pytest.raises(ParseError, match=message):
+        parsers.get("nomis_csv")(body())
+
+
+# --- ONS -------------------------------------------------------------------------------------------------------
+
+def test_ons_generator_csv_on_the_head_of_the_real_file():
+    head = b"\n".join(ybgb_bytes().splitlines()[:20])
+    frame = parsers.get("ons_generator_csv")(head)
+    assert len(frame) == 12 and frame.attrs["cdid"] == "YBGB"
+
+
+def test_ons_generator_csv_without_metadata_rows():
+    body = b"\n".join(line for line in ybgb_bytes().splitlines() if not line.startswith(b'"CDID"'))
+    with pytest.raises(ParseError, match="CDID"):
+        parsers.get("ons_generator_csv")(body)
+
+
+def test_ons_timeseries_json_annual_uk():
+    frame = parsers.get("ons_timeseries_json_annual_uk")(ybha_json())
+    gdp = pd.read_csv(io.BytesIO(snapshot_bytes("gdp_nominal")), dtype="string")
+    uk = gdp[gdp["ITL code"] == "UK"].iloc[0]
+    assert frame.set_index("year")["value"].to_dict() == {
+        int(c): float(uk[c].replace(",", "")) for c in gdp.columns if re.fullmatch(r"\d{4}", c)}
+    assert set(frame["geography_code"]) == {"K02000001"}
+
+
+def test_ons_timeseries_json_annual_uk_without_years():
+    with pytest.raises(ParseError):
+        parsers.get("ons_timeseries_json_annual_uk")(ybha_json(years=False))
+
+
+# --- World Bank ------------------------------------------------------------------------------------------------
+
+def test_worldbank_json_one_page_and_pages_agree():
+    rows = wdi_rows("wdi_manufacturing_va")
+    one = parsers.get("worldbank_json")(worldbank_page_bytes(rows, 1, len(rows)))
+    many = parsers.get("worldbank_json")(b"[" + b",".join(worldbank_pages(rows, 40)) + b"]")
+    pd.testing.assert_frame_equal(one, many)
+    assert len(one) == sum(r["value"] is not None for r in rows)
+
+
+def test_worldbank_json_error_object():
+    body = json.dumps([{"message": [{"id": "120", "key": "Invalid value", "value": "The provided parameter "
+                                                                                      "value is not valid"}]}])
+    with pytest.raises(ParseError, match="error object"):
+        parsers.get("worldbank_json")(body.encode())
+
+
+def test_worldbank_json_empty_answer():
+    with pytest.raises(ParseError, match="no rows"):
+        parsers.get("worldbank_json")(worldbank_page_bytes([], 1, 50))
+
+
+# --- FRED ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header", ["observation_date", "DATE"])
+def test_fred_csv_both_headers(header):
+    frame = parsers.get("fred_csv")(fred_csv(header, rows=24))
+    assert len(frame) == 48 and frame["date"].iloc[0] == pd.Timestamp("1939-01-01")
+
+
+def test_fred_csv_missing_marker_is_dropped():
+    body = fred_csv(rows=3).replace(b"1939-02-01,9175", b"1939-02-01,.", 1)
+    assert len(parsers.get("fred_csv")(body)) == 5
+
+
+@pytest.mark.parametrize("body, message", [
+    pytest.param(lambda: fred_csv("Date", rows=3), "first column", id="changed-header"),
+    pytest.param(lambda: berd_page(None), "HTML", id="html"),
+])
+def test_fred_csv_refuses(body, message):
+    with pytest.raises(ParseError, match=message):
+        parsers.get("fred_csv")(body())
+
+
+# --- BERD spreadsheet ------------------------------------------------------------------------------------------
+
+def test_berd_xlsx_reads_both_tables_by_label():
+    sdg = sdg_frame()
+    business = sdg[(sdg["Sector"] == "Business enterprise") & (sdg["Value"] != "")]
+    frame = parsers.get("berd_xlsx")(berd_workbook())
+    assert len(frame) == len(business)
+    assert list(frame.columns) == list(registry.get("berd").schema)
+    regions = frame[frame["geography_code"] != "K02000001"]
+    assert set(regions["geography_code"]) == set(business["GeoCode"]) - {""}
+    assert set(frame["product_group"]) == set(business["Product group"])
+    assert (frame["unit"] == "GBP million, current prices").all() and (frame["measure"] == "BERD").all()
+
+
+def test_berd_xlsx_missing_region_table_names_the_label():
+    with pytest.raises(ParseError, match="by region"):
+        parsers.get("berd_xlsx")(berd_workbook(region_title="Table 5: Expenditure on R&D, breakdown by area"))
+
+
+def test_berd_xlsx_unknown_region_label():
+    with pytest.raises(ParseError, match="Atlantis"):
+        parsers.get("berd_xlsx")(berd_workbook(extra_region="Atlantis"))
+
+
+def test_berd_xlsx_refuses_html():
+    with pytest.raises(ParseError, match="xlsx"):
+        parsers.get("berd_xlsx")(berd_page("/file?uri=/x.xlsx"))
+
+
+def test_xlsx_link_finds_the_ons_file_link():
+    page = berd_page(f"/file?uri={BERD_XLSX_URI}").decode()
+    assert xlsx_link(page, "https://www.ons.gov.uk/economy/x") == f"https://www.ons.gov.uk/file?uri={BERD_XLSX_URI}"
+    assert xlsx_link(berd_page(None).decode(), "https://www.ons.gov.uk/") is None
