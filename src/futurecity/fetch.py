@@ -14,6 +14,9 @@ HTTP settings come from the environment (seconds, unless said otherwise):
   connections; default 4) and ``FUTURECITY_HTTP_BACKOFF`` (urllib3 backoff factor, default 1);
 - ``FUTURECITY_HTTP_MAX_WAIT``: the longest wait between two tries, also for a ``Retry-After`` header
   (default 120).
+
+``FUTURECITY_NOMIS_PAGE_SIZE`` overrides the registry's Nomis page size (rows per request; guests get at most
+25,000, a registered key more).
 """
 
 from __future__ import annotations
@@ -140,7 +143,8 @@ def _what_failed(exc: requests.RequestException, settings: HttpSettings) -> str:
     """One sentence saying how a request failed."""
     text = str(exc)
     if isinstance(exc, requests.exceptions.RetryError):
-        return f"the server kept answering an error status; gave up after {settings.retries} retries ({text})."
+        reason = getattr(exc.args[0], "reason", exc) if exc.args else exc
+        return f"the server kept answering an error status ({reason}); gave up after {settings.retries} retries."
     if isinstance(exc, requests.HTTPError):
         return f"the server answered HTTP {exc.response.status_code} {exc.response.reason}."
     if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
@@ -206,9 +210,11 @@ def _csv_page(raw: bytes, what: str) -> tuple[bytes, list[bytes]]:
 
 def fetch_nomis_csv(http: HttpSession, src: Source, page_size: int | None = None, **_) -> Answer:
     """Every page of a Nomis CSV query: ``recordoffset`` moves on by the rows received until a page is shorter
-    than the page size (``page_size``, else the registry's ``page_size``, else 25,000) or empty. The pages are
-    joined under the first page's header; a page with another header is a bad answer."""
-    size = page_size or src.live.page_size or NOMIS_PAGE_SIZE
+    than the page size (``page_size``, else ``FUTURECITY_NOMIS_PAGE_SIZE``, else the registry's ``page_size``,
+    else 25,000) or empty. The pages are joined under the first page's header; a page with another header is a
+    bad answer."""
+    size = (page_size or int(_env_number("FUTURECITY_NOMIS_PAGE_SIZE", 0)) or src.live.page_size
+            or NOMIS_PAGE_SIZE)
     url, header, rows, urls, previous = src.live_url(), None, [], [], None
     for _ in range(MAX_PAGES):
         params = {**src.live.params, "recordoffset": len(rows)}
@@ -221,7 +227,8 @@ def fetch_nomis_csv(http: HttpSession, src: Source, page_size: int | None = None
         except parsers.ParseError as exc:
             raise BadAnswer(f"page {len(urls)}: {exc}", Answer(resp.content, urls[-1], "csv")) from exc
         if header is not None and head != header:
-            raise BadAnswer(f"page {len(urls)} has the header {head!r}, the first page {header!r}",
+            raise BadAnswer(f"page {len(urls)} has the header {head.decode(errors='replace')!r}, the first page "
+                            f"{header.decode(errors='replace')!r}",
                             Answer(resp.content, urls[-1], "csv"))
         if page and page == previous:
             raise BadAnswer("the server answered the same page twice (recordoffset ignored?)",
