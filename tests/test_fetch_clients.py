@@ -3,6 +3,7 @@ rendered from the pinned snapshots: success, paging, retries, Retry-After, and w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -12,7 +13,7 @@ import pytest
 from fixtures_data import *  # noqa: F403
 from werkzeug import Response
 
-from futurecity import fetch, store
+from futurecity import fetch, registry, store
 from futurecity.fetch import USER_AGENT, HttpSettings, pull
 
 MANIFEST_KEYS = {"source", "vintage", "url", "retrieved_at", "sha256", "bytes", "parser", "file"}
@@ -24,7 +25,7 @@ def _vintage(manifest: dict) -> tuple[Path, dict]:
     stored = json.loads((folder / "manifest.json").read_text())
     assert MANIFEST_KEYS <= set(stored)
     raw = (folder / stored["file"]).read_bytes()
-    assert len(raw) == stored["bytes"] and fetch.hashlib.sha256(raw).hexdigest() == stored["sha256"]
+    assert len(raw) == stored["bytes"] and hashlib.sha256(raw).hexdigest() == stored["sha256"]
     assert re.fullmatch(r"\d{8}T\d{6}Z-" + stored["sha256"][:8], stored["vintage"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stored["retrieved_at"])
     return folder, stored
@@ -165,7 +166,7 @@ def test_a_changed_answer_becomes_the_latest_vintage(api):
     api.route("fred_manufacturing").respond_with_data(fred_csv(rows=24), content_type="text/csv")
     old, new = pull("fred_manufacturing"), pull("fred_manufacturing")
     assert old["vintage"] != new["vintage"]
-    assert [m["vintage"] for m in store.vintage_manifests(store.registry.get("fred_manufacturing"))] == [
+    assert [m["vintage"] for m in store.vintage_manifests(registry.get("fred_manufacturing"))] == [
         old["vintage"], new["vintage"]]
     assert len(store.load("fred_manufacturing", vintage="latest")) == 48
     assert len(store.load("fred_manufacturing", vintage=old["vintage"])) == 24

@@ -51,7 +51,7 @@ RETRY_STATUS = (429, 500, 502, 503, 504)
 NOMIS_PAGE_SIZE = 25_000
 MAX_PAGES = 1_000
 FIRST_YEAR = 1900
-EXIT_OK, EXIT_FAIL, EXIT_DATA = 0, 1, 2
+EXIT_OK, EXIT_DATA = 0, 2
 
 
 # --- the HTTP session ------------------------------------------------------------------------------------------
@@ -351,6 +351,8 @@ def _stamp() -> datetime:
 
 
 def _manifest(src: Source, answer: Answer, retrieved: datetime) -> dict:
+    """The manifest of an answer. ``retrieved_at`` keeps microseconds, so vintages pulled within one second
+    still sort in the order they were pulled; the vintage id keeps whole seconds and the sha256's head."""
     digest = hashlib.sha256(answer.raw).hexdigest()
     return {"source": src.id, "vintage": f"{retrieved:%Y%m%dT%H%M%SZ}-{digest[:8]}", "url": answer.url,
             "retrieved_at": f"{retrieved:%Y-%m-%dT%H:%M:%S.%fZ}", "sha256": digest,
@@ -384,7 +386,7 @@ def _reject(src: Source, answer: Answer, reason: str, retrieved: datetime) -> Da
         n += 1
         final = final.with_name(f"{manifest['vintage']}-{n}")
     _write_folder(src, final, {manifest["file"]: answer.raw, "reason.txt": (reason + "\n").encode(),
-                          "manifest.json": json.dumps(manifest, indent=2).encode()})
+                               "manifest.json": json.dumps(manifest, indent=2).encode()})
     return DataUnavailable(
         src.id, answer.url,
         f"the live answer was rejected: {reason}. It is kept for inspection in {final}; the cached vintages were "
@@ -402,7 +404,8 @@ def _keep(src: Source, answer: Answer, frame: pd.DataFrame, retrieved: datetime)
     if newest is not None and newest["sha256"] == manifest["sha256"]:
         return newest | {"unchanged": True}
     final = store.vintages_dir(src) / manifest["vintage"]
-    _write_folder(src, final, {manifest["file"]: answer.raw, "manifest.json": json.dumps(manifest, indent=2).encode()})
+    _write_folder(src, final, {manifest["file"]: answer.raw,
+                               "manifest.json": json.dumps(manifest, indent=2).encode()})
     return manifest | {"dir": str(final)}
 
 
@@ -494,8 +497,9 @@ def _check(srcs: list[Source]) -> int:
 
 def cmd_pull(args) -> int:
     """``futurecity pull [SOURCE ...] [--live]``: with ``--live`` pull each source (default: every source with a
-    live API) with one session, a progress bar on stderr; without it only check what is there. Exit 0 when all
-    went well, 2 when a source could not be pulled or has no data."""
+    live API) with one session, a progress bar on stderr when it is a terminal; without it only check what is
+    there. Every failure is reported; exit 0 when all went well, 2 when a source could not be pulled or has
+    no data."""
     ids = args.sources or [s.id for s in registry.sources().values() if s.live is not None]
     srcs = [registry.get(i) for i in ids]
     if not args.live:
