@@ -22,12 +22,13 @@ miscellaneous business services, i.e. every service product) and ``all BERD`` (t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 
-from futurecity import config, store
-from futurecity.bres import growth_between
+from futurecity import bres, charts, claims, config, store
 
 SOURCE = "berd"
 GDP_SOURCE = "gdp_nominal"
@@ -37,6 +38,8 @@ UK_GDP_CODE = "UK"
 GROUPS = ("manufacturing", "services", "miscellaneous business services", "other")
 ALL_SERVICES = ("services", "miscellaneous business services")
 TOTAL = "all BERD"
+# The series a chart shows: 'services' alone (without miscellaneous business services) stays in the tables only.
+CHART_SERIES = (TOTAL, "manufacturing", "all services", "miscellaneous business services", "other")
 APPROXIMATION = "approximate cash value: BERD share of UK GDP x UK nominal GDP / 100"
 PUBLISHED = "GBP million as published"
 # Countries and regions with a BERD row; England is the sum of the English regions, so it is kept apart.
@@ -174,7 +177,7 @@ def growth(frame: pd.DataFrame, start: int, end: int, by: str, column: str = "gb
 
     Columns: ``by``, start, end, value_start, value_end, growth (see :func:`futurecity.bres.growth_between`).
     """
-    return growth_between(frame, [by], start, end, column, what="BERD")
+    return bres.growth_between(frame, [by], start, end, column, what="BERD")
 
 
 def years(frame: pd.DataFrame) -> tuple[int, int]:
@@ -185,13 +188,161 @@ def years(frame: pd.DataFrame) -> tuple[int, int]:
 def chart_table(series: pd.DataFrame, regions: pd.DataFrame, deflator: pd.DataFrame) -> pd.DataFrame:
     """The compact table a chart embeds: year, panel ('product group' / 'region'), series, gbp_m, deflator.
 
+    Product-group series are those of ``CHART_SERIES``; regions are the English regions, Wales, Scotland and
+    Northern Ireland (England, their sum for the English regions, is left out).
+
     A browser can deflate to any base year (``gbp_m x deflator[base] / deflator``) and compute growth between
     any two years from it.
     """
-    product = series[["year", "series", "gbp_m"]].assign(panel="product group")
-    region = regions[regions["kind"] == "region"][["year", "geography_name", "gbp_m"]]
+    product = series[series["series"].isin(CHART_SERIES)][["year", "series", "gbp_m"]]
+    product = product.assign(panel="product group")
+    region = regions[regions["geography_name"] != "England"][["year", "geography_name", "gbp_m"]]
     region = region.rename(columns={"geography_name": "series"}).assign(panel="region")
     out = pd.concat([product, region], ignore_index=True)
     out["deflator"] = out["year"].map(annual_deflator(deflator))
     out["gbp_m"] = out["gbp_m"].round(3)
     return out[["year", "panel", "series", "gbp_m", "deflator"]]
+
+
+# --- the chapter's chart: growth since the paper's start year to an end year the reader chooses --------------
+
+PRICES = ("real", "nominal")
+
+
+def controls(table: pd.DataFrame, window: dict) -> tuple:
+    """End-year slider (the year after ``window['start']`` to the last year of data; default the paper's end
+    year, or the last year when the data stop earlier), prices (real / nominal) and the base year of real prices
+    (any year of the data; default the last)."""
+    first, last = years(table)
+    end = charts.Control.range("berd_end", window["start"] + 1, last, 1, min(window["end"], last), "End year")
+    prices = charts.Control.radio("berd_prices", list(PRICES), PRICES[0], "Prices")
+    base = charts.Control.range("berd_base", first, last, 1, last, "Base year of real prices")
+    return end, prices, base
+
+
+def _with_growth(chart, deflator: pd.DataFrame, start: int, end: str, prices: str, base: str):
+    """Real values at the base year's prices, the values shown (real or nominal) and growth from ``start`` to
+    the year held by ``end``, both nominal and real, recomputed in the browser."""
+    lookup = alt.LookupData(annual_deflator(deflator).reset_index(), key="year", fields=["deflator"])
+    chosen = f"{prices} == 'real'"
+    return (chart
+            .transform_calculate(base_year=base)
+            .transform_lookup(lookup="base_year", from_=lookup, as_=["base_deflator"])
+            .transform_calculate(real="datum.gbp_m * datum.base_deflator / datum.deflator")
+            .transform_calculate(shown=f"{chosen} ? datum.real : datum.gbp_m",
+                                 n0=f"datum.year == {start} ? datum.gbp_m : 0",
+                                 n1=f"datum.year == {end} ? datum.gbp_m : 0",
+                                 r0=f"datum.year == {start} ? datum.real : 0",
+                                 r1=f"datum.year == {end} ? datum.real : 0")
+            .transform_joinaggregate(n0="sum(n0)", n1="sum(n1)", r0="sum(r0)", r1="sum(r1)",
+                                     groupby=["panel", "series"])
+            .transform_calculate(growth_nominal="(datum.n1 / datum.n0 - 1) * 100",
+                                 growth_real="(datum.r1 / datum.r0 - 1) * 100")
+            .transform_calculate(growth=f"{chosen} ? datum.growth_real : datum.growth_nominal"))
+
+
+def _badge_rows(m: dict, end: str):
+    """The transforms leaving one datum with ``value`` for a BERD claim's measure."""
+    g = f"datum.growth_{m.get('prices', 'nominal')}"
+    at_end = f"datum.year == {end}"
+    if m["kind"] == "berd_growth":
+        rows = alt.Chart().transform_filter(f"datum.panel == 'product group' && datum.series == '{m['series']}'")
+    elif m["kind"] == "berd_region_growth":
+        rows = alt.Chart().transform_filter(f"datum.panel == 'region' && datum.series == '{m['geography']}'")
+    else:
+        versus = json.dumps(list(m["versus"]))
+        return (alt.Chart().transform_filter(f"datum.panel == 'region' && {at_end}")
+                .transform_calculate(a=f"datum.series == '{m['geography']}' ? {g} : -1e9",
+                                     b=f"indexof({versus}, datum.series) >= 0 ? {g} : -1e9")
+                .transform_aggregate(a="max(a)", b="max(b)")
+                .transform_calculate(value="datum.a - datum.b"))
+    return rows.transform_filter(at_end).transform_calculate(value=g)
+
+
+CHART_MEASURES = ("berd_growth", "berd_region_growth", "berd_region_gap")
+
+
+def _badges(claim_defs: list[dict], start: int, end: str) -> list:
+
+    shown = [c for c in claim_defs if c.get("measure", {}).get("kind") in CHART_MEASURES]
+    return [claims.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
+                               suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%")
+            for row, c in enumerate(shown)]
+
+
+def _claim_regions(claim_defs: list[dict]) -> list[str]:
+    """The regions the ledger's BERD claims name (highlighted in the regional panel)."""
+    names = []
+    for c in claim_defs:
+        m = c.get("measure", {})
+        if m.get("kind") in ("berd_region_growth", "berd_region_gap"):
+            names += [m["geography"], *m.get("versus", [])]
+    return list(dict.fromkeys(names))
+
+
+def _panels(claim_defs: list[dict], start: int, end: str, prices: str, base: str) -> list:
+    """Levels of all BERD (in the chosen prices, base year marked), growth by product group, growth by region."""
+
+    order = list(CHART_SERIES)
+    colour = alt.Color("series:N", scale=alt.Scale(domain=order, range=charts.PALETTE[:len(order)]), legend=None)
+    total = f"datum.panel == 'product group' && datum.series == '{TOTAL}'"
+    level = alt.Chart().transform_filter(total).mark_line(point=True, color=charts.PALETTE[0]).encode(
+        x=alt.X("year:O", title=None), y=alt.Y("shown:Q", title=None, axis=claims.y_axis(format=",.0f")),
+        tooltip=[alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("shown:Q", title="GBP million (prices as chosen)", format=",.0f"),
+                 alt.Tooltip("gbp_m:Q", title="GBP million, current prices", format=",.0f")])
+    at_base = alt.Chart().transform_filter(f"{total} && datum.year == {base}")
+    rule = at_base.mark_rule(strokeDash=[4, 3], color="black").encode(x="year:O")
+    text = (f"{prices} == 'real' ? 'GBP million at prices of ' + {base} : "
+            f"'current prices (base year ' + {base} + ' applies to real prices)'")
+    note = at_base.transform_calculate(text=text).mark_text(align="left", dx=4, y=6).encode(
+        x="year:O", text="text:N")
+    tooltip = [alt.Tooltip("series:N", title="Series"),
+               alt.Tooltip("growth_nominal:Q", title="Growth, nominal, %", format="+.1f"),
+               alt.Tooltip("growth_real:Q", title="Growth, real, %", format="+.1f")]
+    x = alt.X("growth:Q", title=f"Growth from {start} to the end year, % (prices as chosen)")
+    groups = alt.Chart().transform_filter(f"datum.panel == 'product group' && datum.year == {end}").mark_bar(
+    ).encode(x=x, y=alt.Y("series:N", sort=order, title=None, axis=claims.y_axis()), color=colour,
+             tooltip=tooltip)
+    named = _claim_regions(claim_defs)
+    regions = alt.Chart().transform_filter(f"datum.panel == 'region' && datum.year == {end}").mark_bar().encode(
+        x=x, y=alt.Y("series:N", sort="-x", title=None, axis=claims.y_axis()), tooltip=tooltip,
+        color=alt.condition(alt.FieldOneOfPredicate("series", named), alt.value(charts.HIGHLIGHT),
+                            alt.value(charts.PALETTE[4])))
+    # each view a layer, so that the growth transforms added to it run before the views' own filters
+    return [alt.layer(level, rule, note).properties(height=200), alt.layer(groups).properties(height=140),
+            alt.layer(regions).properties(height=260)]
+
+
+def growth_chart(table: pd.DataFrame, deflator: pd.DataFrame, claim_defs: list[dict], window: dict,
+                 end, prices, base):
+    """The chapter's BERD chart: claim badges, all BERD over time, growth by product group and by region.
+
+    ``table`` is :func:`chart_table`; ``end``, ``prices`` and ``base`` are :class:`futurecity.charts.Control`
+    objects; growth runs from ``window['start']`` (the paper's start year) to the chosen end year.
+    """
+
+    start, names = window["start"], (end.name, prices.name, base.name)
+    badges = _badges(claim_defs, start, end.name)
+    views = [alt.layer(*badges).properties(height=claims.BADGE_LINE * len(badges))]
+    views += _panels(claim_defs, start, *names)
+    views = [_with_growth(v, deflator, start, *names).properties(width=600) for v in views]
+    chart = alt.concat(*views, columns=1, align="none", data=table).resolve_scale(color="independent")
+    return charts.bind(chart, end, prices, base)
+
+
+def growth_figure(chart, inputs: dict[str, pd.DataFrame], window: dict):
+    """The BERD chart with its title, description and caption (sources: BERD, GDP, deflator)."""
+    cash_note = ("BERD in GBP million as published by ONS." if is_cash(inputs[SOURCE]) else
+                 "The pinned BERD is a share of UK GDP; cash values here are that share times UK nominal GDP "
+                 "(a later GDP vintage than ONS used), so levels are approximate.")
+    return charts.figure(
+        chart,
+        title=f"Business R&D in the UK since {window['start']}: by product group and by region",
+        description=(f"Top: the paper's business R&D claims with the value recomputed from {window['start']} to "
+                     "the chosen end year; a verdict is given only on the paper's own years. Line: all business "
+                     "R&D in the chosen prices, the dashed rule marking the base year. Bars: growth from "
+                     f"{window['start']} to the end year by product group (manufacturing, all services, "
+                     "miscellaneous business services, other) and by region."),
+        sources=[inputs[SOURCE], inputs[GDP_SOURCE], inputs[DEFLATOR_SOURCE]],
+        note=cash_note + " Real terms use the GDP deflator (YBGB); the base year rescales levels, not growth.")

@@ -14,9 +14,10 @@ browser can recompute growth for any pair of years; :func:`growth` and :func:`ra
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from futurecity import store
+from futurecity import charts, claims, store
 
 SOURCE = "bres_employment"
 MANUFACTURING_DIVISIONS = range(10, 34)  # SIC 2007 divisions 10-33 = section C, manufacturing
@@ -127,3 +128,106 @@ def worst_rank(growth_table: pd.DataFrame, geography_codes: list[str], sector: s
     """The lowest (largest) rank among ``geography_codes``: they are all in the top n when it is <= n."""
     ranks = ranking(growth_table, sector).set_index("geography_code")["rank"]
     return int(ranks.loc[list(geography_codes)].max())
+
+
+# --- the chapter's chart: growth between two years the reader chooses ------------------------------------------
+
+def _names() -> dict[str, str]:
+    return {GREAT_BRITAIN[0]: GREAT_BRITAIN[1], **REGIONS}
+
+
+def controls(totals: pd.DataFrame, window: dict, highlight: str = "London") -> tuple:
+    """Start-year and end-year sliders (defaults: the paper's ``window``) and a region to highlight."""
+    first, last = years(totals)
+    start = charts.Control.range("bres_start", first, last, 1, window["start"], "Start year")
+    end = charts.Control.range("bres_end", first, last, 1, window["end"], "End year")
+    region = charts.Control.select("bres_region", list(_names().values()), highlight, "Highlight")
+    return start, end, region
+
+
+def _with_growth(chart, start: str, end: str):
+    """Growth between the years held by the parameters ``start`` and ``end``, recomputed in the browser from the
+    embedded totals, with each geography's rank within its level and sector (1 = fastest)."""
+    return (chart
+            .transform_calculate(v_start=f"datum.year == {start} ? datum.value : 0",
+                                 v_end=f"datum.year == {end} ? datum.value : 0")
+            .transform_aggregate(v_start="sum(v_start)", v_end="sum(v_end)",
+                                 groupby=["geography_code", "geography_name", "level", "sector"])
+            .transform_calculate(growth="(datum.v_end / datum.v_start - 1) * 100")
+            .transform_window(rank="rank()", groupby=["level", "sector"],
+                              sort=[alt.SortField("growth", order="descending")]))
+
+
+def _badges(claim_defs: list[dict], start: str, end: str):
+    """One badge per BRES claim of the ledger: paper's value, the value for the chosen years, the verdict."""
+
+    layers = []
+    for row, claim in enumerate(c for c in claim_defs if c.get("measure", {}).get("kind", "").startswith("bres_")):
+        m = claim["measure"]
+        if m["kind"] == "bres_growth":
+            rows = alt.Chart().transform_filter(
+                f"datum.geography_code == '{m['geography']}' && datum.sector == '{m['sector']}'")
+            layers.append(claims.badge_layer(rows, claim, "datum.growth", start, end, row, suffix="%"))
+        else:
+            rows = (alt.Chart().transform_filter(alt.FieldOneOfPredicate("geography_code", m["geographies"]))
+                    .transform_filter(f"datum.level == 'region' && datum.sector == '{m['sector']}'")
+                    .transform_aggregate(rank="max(rank)"))
+            layers.append(claims.badge_layer(rows, claim, "datum.rank", start, end, row, fmt="d"))
+    return _with_growth(alt.layer(*layers), start, end).properties(height=len(layers) * claims.BADGE_LINE,
+                                                                   width=600)
+
+
+def _bars(start: str, end: str, region: str):
+    """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area labelled."""
+
+    roles = {"highlighted": charts.HIGHLIGHT, GREAT_BRITAIN[1]: charts.PALETTE[0], "region": charts.PALETTE[4]}
+    base = (alt.Chart()
+            .transform_pivot("sector", value="growth", groupby=["geography_code", "geography_name", "level"])
+            .transform_calculate(role=(f"datum.geography_name == {region} ? 'highlighted' : "
+                                       f"datum.level == 'country' ? '{GREAT_BRITAIN[1]}' : 'region'"),
+                                 label=("'manufacturing ' + format(datum.manufacturing, '+.1f') + '%, all ' + "
+                                        "format(datum.all, '+.1f') + '%'"),
+                                 label_x="max(datum.manufacturing, datum.all)"))
+    y = alt.Y("geography_name:N", title=None, axis=claims.y_axis(),
+              sort=alt.EncodingSortField("manufacturing", op="max", order="descending"))
+    tooltip = [alt.Tooltip("geography_name:N", title="Area"),
+               alt.Tooltip("manufacturing:Q", title="Manufacturing employment, % growth", format="+.1f"),
+               alt.Tooltip("all:Q", title="All employment, % growth", format="+.1f")]
+    bars = base.mark_bar().encode(
+        x=alt.X("manufacturing:Q", title="Growth between the chosen years, % (bars: manufacturing; "
+                                         "ticks: all industries)"),
+        y=y, tooltip=tooltip,
+        color=alt.Color("role:N", scale=alt.Scale(domain=list(roles), range=list(roles.values())),
+                        legend=alt.Legend(title=None)))
+    ticks = base.mark_tick(color="black", thickness=2, size=16).encode(x="all:Q", y=y, tooltip=tooltip)
+    label = base.transform_filter("datum.role == 'highlighted'").mark_text(
+        align="left", dx=8, fontWeight="bold", color=charts.HIGHLIGHT).encode(x="label_x:Q", y=y, text="label:N")
+    return _with_growth(alt.layer(bars, ticks, label), start, end).properties(width=600, height=340)
+
+
+def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, region):
+    """The chapter's BRES chart: claim badges above bars of growth by area, for the years the controls choose.
+
+    ``start``, ``end`` and ``region`` are :class:`futurecity.charts.Control` objects (their parameters are
+    attached here). Only the compact table of :func:`sector_totals` is embedded.
+    """
+
+    names = (start.name, end.name)
+    chart = alt.vconcat(_badges(claim_defs, *names), _bars(*names, region.name),
+                        data=totals.reset_index(drop=True)).resolve_scale(color="independent")
+    return charts.bind(chart, start, end, region)
+
+
+def growth_figure(chart, bres_frame: pd.DataFrame):
+    """The BRES chart with its title, description and caption."""
+    return charts.figure(
+        chart,
+        title="Employment growth in manufacturing and in all industries, Great Britain and its regions",
+        description=("Top: the paper's employment claims, with the value recomputed for the chosen years and, "
+                     "on the paper's own years, whether it is reproduced. Bars: growth of manufacturing "
+                     "employment (SIC 2007 divisions 10-33) between the chosen years; black ticks: growth of "
+                     "employment in all industries. Employment is employees plus working owners; a region is the "
+                     "sum of its NUTS2 areas."),
+        sources=[bres_frame],
+        note="Counts are rounded by ONS in the open-access release, so sums of divisions differ slightly from "
+             "published totals.")

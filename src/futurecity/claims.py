@@ -30,8 +30,13 @@ from futurecity.store import DataUnavailable
 REPRODUCED, DIFFERS, NEEDS_LIVE, NOT_REPRODUCIBLE, PENDING = (
     "reproduced", "differs", "needs live data", "not reproducible", "pending")
 STATUSES = (REPRODUCED, DIFFERS, NEEDS_LIVE, NOT_REPRODUCIBLE, PENDING)
+ANOTHER_WINDOW = "another window"  # what a chart's badge says instead of a verdict off the paper's window
+BADGE_LINE = 20  # pixels per badge line in a chart
+# Badges start this far left of the plot area: charts with badges give their y axes exactly this extent, so a
+# badge lines up with the axis labels instead of starting at the bars.
+AXIS_EXTENT = 190
 RULE_KINDS = ("within", "greater_than", "less_than", "top_n", "direction", "not_reproducible")
-REQUIRED = ("id", "chapter", "statement", "paper_value", "unit", "rule", "window", "sources")
+REQUIRED = ("id", "chapter", "label", "statement", "paper_value", "unit", "rule", "window", "sources")
 DIGITS = 4  # values are reported, and judged, at this many decimals
 
 
@@ -115,7 +120,8 @@ def verdict_expression(rule: dict, value: str, paper_value: float | None = None)
     kind = rule["kind"]
     lit = json.dumps
     tests = {
-        "within": lambda: f"abs(({value}) - ({lit(paper_value)})) <= {lit(rule.get('tolerance'))}",
+        "within": lambda: (f"abs(round(({value}) * {10 ** DIGITS}) / {10 ** DIGITS} - ({lit(paper_value)})) "
+                           f"<= {lit(rule.get('tolerance'))} + 1e-12"),
         "greater_than": lambda: f"({value}) > {lit(rule.get('threshold'))}",
         "less_than": lambda: f"({value}) < {lit(rule.get('threshold'))}",
         "top_n": lambda: f"({value}) <= {lit(rule.get('n'))}",
@@ -125,6 +131,62 @@ def verdict_expression(rule: dict, value: str, paper_value: float | None = None)
         raise ValueError(f"rule kind {kind!r} has no verdict in the browser")
     return f"({tests[kind]()}) ? '{REPRODUCED}' : '{DIFFERS}'"
 
+
+
+def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str = "+.1f",
+                       suffix: str = "") -> dict[str, str]:
+    """Vega expressions for a claim's badge in a chart whose window the reader chooses.
+
+    ``value``, ``start`` and ``end`` are Vega expressions (the recomputed value, the chosen years). Returns
+    ``{"verdict": ..., "badge": ...}``: on the paper's window the verdict is the claim's rule applied to the
+    value and the badge gives the paper's value, the recomputed one and the verdict; on any other window the
+    verdict is 'another window' and the badge gives both values and their years, without a verdict.
+    """
+    def lit(x):
+        return json.dumps(x, ensure_ascii=False)
+
+    paper = claim["paper_value"]
+    w_start, w_end = claim["window"]["start"], claim["window"]["end"]
+    on_window = f"({start} == {w_start} && {end} == {w_end})"
+    paper_text = format(paper, fmt) + suffix if paper is not None else describe_rule(claim["rule"])
+    here = f"format({value}, {lit(fmt)}) + {lit(suffix)}"
+    dash = "\u2013"
+    years = f"' (' + {start} + '{dash}' + {end} + ')'"
+    head = lit(f"{claim['id']} {claim.get('label', '')}: ")
+    verdict = f"{on_window} ? ({verdict_expression(claim['rule'], value, paper)}) : '{ANOTHER_WINDOW}'"
+    judged = f"{head} + {lit(f'paper {paper_text}, here ')} + {here} + {years} + ': ' + ({verdict})"
+    other = (f"{head} + 'here ' + {here} + {years} + "
+             f"{lit(f'; paper {paper_text} ({w_start}{dash}{w_end}): {ANOTHER_WINDOW}, no verdict')}")
+    return {"verdict": verdict, "badge": f"{on_window} ? {judged} : {other}"}
+
+
+def badge_layer(rows, claim: dict, value: str, start: str, end: str, row: int, fmt: str = "+.1f",
+                suffix: str = ""):
+    """A one-line text mark (an Altair chart) for a claim's badge, coloured by its verdict.
+
+    Use :func:`y_axis` for the y axes of the views below the badges, so that they line up.
+
+    ``rows`` is an Altair chart whose transforms leave one datum carrying ``value``; see
+    :func:`badge_calculations` for the other arguments. ``row`` is the line (0, 1, ...) the badge sits on.
+    """
+    import altair as alt
+
+    from futurecity import charts
+
+    colours = {REPRODUCED: charts.PALETTE[2], DIFFERS: charts.PALETTE[5], ANOTHER_WINDOW: "#555555"}
+    calc = badge_calculations(claim, value, start, end, fmt=fmt, suffix=suffix)
+    colour = alt.Color("verdict:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                       legend=None)
+    return (rows.transform_calculate(**calc)
+            .mark_text(align="left", baseline="top", x=-AXIS_EXTENT, y=row * BADGE_LINE, fontSize=12)
+            .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=claim["id"])]))
+
+
+def y_axis(**kwargs):
+    """A y axis whose labels take exactly :data:`AXIS_EXTENT` pixels (see :func:`badge_layer`)."""
+    import altair as alt
+
+    return alt.Axis(labelLimit=AXIS_EXTENT - 10, minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT, **kwargs)
 
 # --- the data a measure reads -------------------------------------------------------------------------------
 
@@ -271,8 +333,8 @@ def _judged_note(claim: dict, value: float, status: str) -> str:
 
 def evaluate_claim(claim: dict, inputs: Inputs) -> dict:
     """One claim evaluated: its definition plus value, status, vintage, note (and other_window when relevant)."""
-    out = {k: claim.get(k) for k in ("id", "chapter", "section", "statement", "paper_value", "unit", "rule",
-                                      "window", "sources")}
+    out = {k: claim.get(k) for k in ("id", "chapter", "section", "label", "statement", "paper_value", "unit",
+                                      "rule", "window", "sources")}
     out.update(value=None, vintage=None, vintage_label="", note="", other_window=None)
     rule, measure = claim["rule"], claim.get("measure")
     if rule["kind"] == "not_reproducible":

@@ -1,0 +1,154 @@
+"""US recorded-music revenue by format family, from the RIAA sales database (source ``riaa_sales``).
+
+RIAA reports some two dozen formats. They are grouped here into four readable families (a classification, not
+data), following RIAA's own headings:
+
+- **physical**: CD, CD Single, Cassette, Cassette Single, LP/EP, Vinyl Single, 8 - Track, Other Tapes,
+  Music Video (Physical), DVD Audio, SACD;
+- **downloads**: Download Single, Download Album, Download Music Video, Kiosk, Ringtones & Ringbacks,
+  Other Digital (RIAA's digital downloads and other digital sales);
+- **streaming**: Paid Subscription(s), Limited Tier Paid Subscription, On-Demand Streaming (Ad-Supported),
+  Other Ad-Supported Streaming, SoundExchange Distributions (royalties from digital radio);
+- **other**: Synchronization (licensing music to film, TV, games and adverts).
+
+Revenue is RIAA's retail value in US$ million, either nominal (metric ``Value``) or RIAA's own
+inflation-adjusted series (``Value (Adjusted)``). The pinned copy does not name the adjusted series' base year:
+:func:`adjusted_base_year` infers it as the year in which adjusted and nominal totals coincide, if there is one.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+
+from futurecity import charts, store
+
+SOURCE = "riaa_sales"
+METRICS = {"nominal": "Value", "adjusted": "Value (Adjusted)"}
+FAMILY_ORDER = ("physical", "downloads", "streaming", "other")
+_FAMILY_FORMATS = {
+    "physical": ("CD", "CD Single", "Cassette", "Cassette Single", "LP/EP", "Vinyl Single", "8 - Track",
+                 "Other Tapes", "Music Video (Physical)", "DVD Audio", "SACD"),
+    "downloads": ("Download Single", "Download Album", "Download Music Video", "Kiosk", "Ringtones & Ringbacks",
+                  "Other Digital"),
+    "streaming": ("Paid Subscription", "Paid Subscriptions", "Limited Tier Paid Subscription",
+                  "On-Demand Streaming (Ad-Supported)", "Other Ad-Supported Streaming",
+                  "SoundExchange Distributions"),
+    "other": ("Synchronization",),
+}
+FAMILIES = {fmt: family for family, formats in _FAMILY_FORMATS.items() for fmt in formats}
+
+
+def load(vintage: str = "pinned", live: bool = False) -> pd.DataFrame:
+    """The RIAA frame (year x format x metric) with its provenance attrs."""
+    return store.load(SOURCE, vintage=vintage, live=live)
+
+
+def family_of(formats: pd.Series) -> pd.Series:
+    """The family of each format; raises ``ValueError`` naming any format the classification does not know."""
+    unknown = sorted(set(formats) - set(FAMILIES))
+    if unknown:
+        raise ValueError(f"RIAA formats without a family: {unknown}; add them to futurecity.music")
+    return formats.map(FAMILIES)
+
+
+def revenue_by_family(riaa: pd.DataFrame) -> pd.DataFrame:
+    """Revenue by year, family and basis ('nominal' / 'adjusted'), US$ million; every family in every year.
+
+    Columns: year, family, basis, value. Provenance attrs of ``riaa`` are kept.
+    """
+    money = riaa[riaa["metric"].isin(METRICS.values())]
+    money = money.assign(family=family_of(money["format"]),
+                         basis=money["metric"].map({v: k for k, v in METRICS.items()}))
+    sums = money.groupby(["year", "family", "basis"])["value"].sum()
+    full = pd.MultiIndex.from_product([sorted(money["year"].unique()), FAMILY_ORDER, list(METRICS)],
+                                      names=["year", "family", "basis"])
+    out = sums.reindex(full, fill_value=0.0).reset_index()
+    out.attrs.update(riaa.attrs)
+    return out
+
+
+def streaming_share(revenue: pd.DataFrame, basis: str = "nominal") -> pd.DataFrame:
+    """Streaming's share (per cent) of all revenue by year: year, streaming, total, share."""
+    one = revenue[revenue["basis"] == basis]
+    wide = one.pivot_table(index="year", columns="family", values="value", aggfunc="sum")
+    out = pd.DataFrame({"streaming": wide["streaming"], "total": wide.sum(axis=1)}).reset_index()
+    out["share"] = out["streaming"] / out["total"] * 100
+    out.attrs.update(revenue.attrs)
+    return out
+
+
+def totals(revenue: pd.DataFrame, basis: str = "nominal") -> pd.Series:
+    """All revenue by year on one basis (US$ million)."""
+    return revenue[revenue["basis"] == basis].groupby("year")["value"].sum()
+
+
+def adjusted_base_year(revenue: pd.DataFrame, tolerance: float = 1e-3) -> int | None:
+    """The year in which adjusted and nominal totals coincide (the adjusted series' base), or None."""
+    ratio = totals(revenue, "adjusted") / totals(revenue, "nominal")
+    hits = ratio[(ratio - 1).abs() <= tolerance]
+    return int(hits.index[-1]) if len(hits) else None
+
+
+def peak(revenue: pd.DataFrame, basis: str = "adjusted", family: str | None = None) -> tuple[int, float]:
+    """The year and value of the highest revenue (all families, or one family) on one basis."""
+    one = revenue[revenue["basis"] == basis]
+    if family is not None:
+        one = one[one["family"] == family]
+    by_year = one.groupby("year")["value"].sum()
+    return int(by_year.idxmax()), float(by_year.max())
+
+
+# --- the chapter's chart: revenue by family, nominal or adjusted ------------------------------------------------
+
+def controls() -> charts.Control:
+    """Nominal dollars or RIAA's inflation-adjusted series."""
+    return charts.Control.radio("music_basis", list(METRICS), "nominal", "Dollars",
+                                labels=["nominal", "adjusted for inflation by the RIAA"])
+
+
+def revenue_chart(revenue: pd.DataFrame, basis: charts.Control) -> alt.VConcatChart:
+    """Stacked areas of revenue by family on the chosen basis, and streaming's share of all revenue below."""
+    order = list(FAMILY_ORDER)
+    colour = alt.Color("family:N", title="Format family",
+                       scale=alt.Scale(domain=order, range=charts.PALETTE[:len(order)]))
+    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(nice=False))
+    areas = (alt.Chart()
+             .transform_filter(f"datum.basis == {basis.name}")
+             .transform_calculate(stack_order=f"indexof({json.dumps(order)}, datum.family)")
+             .mark_area()
+             .encode(x=x, y=alt.Y("value:Q", stack="zero", title="US$ million"), color=colour,
+                     order=alt.Order("stack_order:Q"),
+                     tooltip=[alt.Tooltip("year:Q", format="d", title="Year"),
+                              alt.Tooltip("family:N", title="Family"),
+                              alt.Tooltip("value:Q", format=",.0f", title="US$ million")])
+             .properties(width=600, height=280))
+    share = (alt.Chart()
+             .transform_filter(f"datum.basis == {basis.name}")
+             .transform_joinaggregate(total="sum(value)", groupby=["year"])
+             .transform_filter("datum.family == 'streaming' && datum.total > 0")
+             .transform_calculate(share="datum.value / datum.total * 100")
+             .mark_line(color=charts.PALETTE[2], point=alt.OverlayMarkDef(color=charts.PALETTE[2]))
+             .encode(x=x, y=alt.Y("share:Q", title="Streaming, % of revenue"),
+                     tooltip=[alt.Tooltip("year:Q", format="d", title="Year"),
+                              alt.Tooltip("share:Q", format=".1f", title="Streaming, % of revenue")])
+             .properties(width=600, height=120))
+    return charts.bind(alt.vconcat(areas, share, data=revenue), basis)
+
+
+def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
+    """The music chart with its title, description and caption."""
+    base = adjusted_base_year(revenue)
+    base_note = (f"RIAA's adjusted series equals the nominal one in {base}, so it is read as {base} dollars "
+                 "(the pinned copy does not say)." if base else
+                 "The pinned copy does not state the base year of RIAA's adjusted series.")
+    return charts.figure(
+        chart,
+        title="US recorded-music revenue by format family",
+        description=("Stacked areas: retail value of recorded-music sales in the US by format family (physical, "
+                     "downloads, streaming, other), in nominal dollars or RIAA's inflation-adjusted dollars. "
+                     "Line: streaming's share of all revenue."),
+        sources=[riaa],
+        note=base_note + " Formats are grouped as listed in futurecity.music.")
