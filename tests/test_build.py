@@ -27,6 +27,7 @@ INTRO = "chapters/01-introduction"
 
 
 def _copy_project(dest: Path, chapters: list[str]) -> Path:
+    dest.mkdir(parents=True)
     for name in ("_config.yml", "references.md"):
         shutil.copy(PROJECT / name, dest / name)
     for folder in ("_static", "data", "src"):

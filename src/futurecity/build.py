@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ import yaml
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 2
 CACHE_FORMAT = 1
+CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
 
 
 class ChapterFailed(RuntimeError):
@@ -204,7 +206,8 @@ def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcom
     tmp_out = chapter.executed.with_suffix(".running.ipynb")
     try:
         papermill.execute_notebook(str(chapter.source), str(tmp_out), parameters=params, kernel_name="python3",
-                                   cwd=str(chapter.source.parent), progress_bar=False, log_output=False)
+                                   cwd=str(chapter.source.parent), progress_bar=False, log_output=False,
+                                   execution_timeout=CELL_TIMEOUT)
     except PapermillExecutionError as exc:
         cell = _failing_cell(tmp_out)
         return Outcome(chapter, "failed", time.perf_counter() - start,
@@ -338,7 +341,8 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
     bar = tqdm(total=len(chaps), desc="chapters", unit="nb", file=out, initial=len(outcomes),
                disable=not chaps)
     if todo:
-        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: a forked worker can inherit locks held by this process's threads (tqdm's monitor).
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
             futures = [pool.submit(_execute, c, project, params, env) for c in todo]
             for future in cf.as_completed(futures):
                 outcome = future.result()
