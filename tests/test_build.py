@@ -30,7 +30,7 @@ def _copy_project(dest: Path, chapters: list[str]) -> Path:
     dest.mkdir(parents=True)
     for name in ("_config.yml", "references.md"):
         shutil.copy(PROJECT / name, dest / name)
-    for folder in ("_static", "data", "src"):
+    for folder in ("_static", "_templates", "data", "src"):
         shutil.copytree(PROJECT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     (dest / "chapters").mkdir()
     for doc in chapters:

@@ -269,12 +269,13 @@ def _sync(src: Path, dst: Path) -> None:
 
 
 def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Path:
-    """Assemble ``_build/src``: configuration, static files, bibliography, pages and executed notebooks."""
+    """Assemble ``_build/src``: configuration, static files and templates, bibliography, pages and executed
+    notebooks."""
     stage = build_dir / "src"
     wanted: dict[Path, Path] = {}
     for name in ("_config.yml", "_toc.yml"):
         wanted[stage / name] = project / name
-    for path in (project / "_static").rglob("*"):
+    for path in [*(project / "_static").rglob("*"), *(project / "_templates").rglob("*")]:
         if path.is_file():
             wanted[stage / path.relative_to(project)] = path
     config = yaml.safe_load((project / "_config.yml").read_text(encoding="utf-8"))
