@@ -154,3 +154,19 @@ def test_no_data_at_all_exits_2_naming_source_and_remedy(book):
     assert done.returncode == 2, done.stderr
     assert "01-introduction.ipynb" in done.stderr
     assert "DataUnavailable" in done.stderr and "futurecity pull" in done.stderr
+
+
+def test_without_snapshots_the_build_goes_live_and_names_what_is_missing(book):
+    """No snapshot folder: the build says it pulls live; every API refuses (a closed loopback port), so the
+    chapter's data exist nowhere and the build stops with exit 2 naming the source and the remedy."""
+    registry = yaml.safe_load((book["project"] / "data" / "sources.yml").read_text(encoding="utf-8"))
+    env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
+    env.update({f"FUTURECITY_URL_{re.sub(r'[^A-Za-z0-9]', '_', e['id']).upper()}": "http://127.0.0.1:9"
+                for e in registry["sources"]})
+    env.update(FUTURECITY_HTTP_RETRIES="0", FUTURECITY_HTTP_CONNECT_TIMEOUT="2")
+    done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
+                           "--no-html"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2, done.stderr
+    assert "no snapshot folder configured" in done.stderr
+    assert "live pull failed" in done.stderr and "http://127.0.0.1:9" in done.stderr
+    assert "01-introduction.ipynb" in done.stderr and "FUTURECITY_SNAPSHOTS" in done.stderr

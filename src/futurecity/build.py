@@ -34,6 +34,7 @@ import yaml
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 2
 CACHE_FORMAT = 1
+PULLED_ENV = "FUTURECITY_PULLED"  # sources this build already tried: chapters with live=True do not pull again
 CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
 
 
@@ -321,6 +322,27 @@ def _settings(live: bool, vintage: str | None) -> tuple[bool, str, str]:
                             "is built with live pulls (live=True, vintage='latest').")
 
 
+def pull_sources(out) -> list[str]:
+    """Pull every source with a live API once, before any chapter runs; return the ids tried.
+
+    A failed pull is reported and the build goes on: chapters then read the newest good vintage or the pinned
+    snapshot, and a chapter whose data exist nowhere fails with ``DataUnavailable`` (exit 2).
+    """
+    from tqdm import tqdm
+
+    from futurecity import fetch, registry
+    from futurecity.store import DataUnavailable
+
+    live = [s for s in registry.sources().values() if s.live is not None]
+    for src in tqdm(live, desc="live pulls", unit="source", file=out):
+        try:
+            fetch.pull(src)
+        except DataUnavailable as exc:
+            print(f"futurecity build: live pull failed, the last good vintage or the snapshot will be used: "
+                  f"{exc}", file=out)
+    return [s.id for s in live]
+
+
 def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
           html: bool = True, out=sys.stderr) -> int:
     from tqdm import tqdm
@@ -333,6 +355,9 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
     params = {"live": live, "vintage": vintage}
     env = {k: os.environ[k] for k in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE") if os.environ.get(k)}
     env["FUTURECITY_ROOT"] = str(project)
+    if live:  # once per build, not once per chapter
+        os.environ["FUTURECITY_ROOT"] = str(project)
+        env[PULLED_ENV] = ",".join(pull_sources(out))
     code = code_digest(project)
     chaps = chapters(project, build_dir)
     keys = {c.docname: static_key(c, params, code, env) for c in chaps}

@@ -194,7 +194,8 @@ def load(source_id: str, vintage: str = "pinned", live: bool = False) -> pd.Data
     if vintage == "pinned":
         return _from_snapshot(src)
     if vintage == "latest":
-        if live and src.live is not None:
+        pulled_by_build = src.id in os.environ.get("FUTURECITY_PULLED", "").split(",")
+        if live and src.live is not None and not pulled_by_build:
             from futurecity import fetch
 
             fetch.pull(src)
