@@ -1,0 +1,51 @@
+"""The built website as files: every chapter of _toc.yml is there, executed once, with its parameters hidden on
+the page but kept in the notebook download, and every chart carries its sources and vintage."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from conftest import PROJECT
+from futurecity.build import toc_files
+
+HTML = PROJECT / "_build" / "html"
+CHAPTERS = [doc for doc in toc_files(PROJECT) if (PROJECT / f"{doc}.ipynb").is_file()]
+
+
+@pytest.fixture(scope="module", params=CHAPTERS)
+def chapter(request) -> dict:
+    page = HTML / f"{request.param}.html"
+    assert page.is_file(), f"{page} missing: build the book first (make test does)"
+    return {"doc": request.param, "html": page.read_text(encoding="utf-8"),
+            "download": HTML / "_sources" / f"{request.param}.ipynb"}
+
+
+def test_every_toc_chapter_is_executed_and_none_is_written_back():
+    assert CHAPTERS, "no chapter in _toc.yml"
+    for doc in CHAPTERS:
+        source = nbformat.read(PROJECT / f"{doc}.ipynb", as_version=4)
+        assert all(not c.get("outputs") for c in source.cells if c.cell_type == "code"), f"{doc} has outputs"
+        executed = nbformat.read(PROJECT / "_build" / "executed" / f"{doc}.ipynb", as_version=4)
+        assert not executed.metadata["papermill"].get("exception"), f"{doc} raised"
+        assert all(c.get("execution_count") for c in executed.cells if c.cell_type == "code" and c.source.strip())
+
+
+def test_parameters_hidden_on_the_page_kept_in_the_download(chapter):
+    nb = nbformat.read(chapter["download"], as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "vintage" in injected[0].source
+    assert "remove-cell" in injected[0].metadata["tags"]
+    assert "Parameters" not in chapter["html"] and 'vintage = "pinned"' not in chapter["html"]
+
+
+def test_every_chart_has_a_description_and_names_source_vintage_licence(chapter):
+    figures = re.findall(r'<figure class="fc-figure">(.*?)</figure>', chapter["html"], flags=re.S)
+    assert figures, f"{chapter['doc']} has no chart"
+    for fig in figures:
+        assert re.search(r'class="fc-chart" role="figure" aria-label="[^"]{20,}"', fig), fig[:200]
+        caption = re.search(r'<figcaption class="fc-caption">(.*?)</figcaption>', fig, flags=re.S).group(1)
+        for word in ("Source:", "Vintage:", "Licence:"):
+            assert word in caption, f"{chapter['doc']}: a chart caption lacks {word!r}"
