@@ -40,6 +40,8 @@ ALL_SERVICES = ("services", "miscellaneous business services")
 TOTAL = "all BERD"
 # The series a chart shows: 'services' alone (without miscellaneous business services) stays in the tables only.
 CHART_SERIES = (TOTAL, "manufacturing", "all services", "miscellaneous business services", "other")
+SHORT_LABELS = ("datum.label == 'miscellaneous business services' ? 'misc. business services' : "
+                f"datum.label == '{TOTAL}' ? 'all business R&D' : datum.label")  # axis labels (Vega expression)
 APPROXIMATION = "approximate cash value: BERD share of UK GDP x UK nominal GDP / 100"
 PUBLISHED = "GBP million as published"
 # Countries and regions with a BERD row; England is the sum of the English regions, so it is kept apart.
@@ -180,29 +182,42 @@ def growth(frame: pd.DataFrame, start: int, end: int, by: str, column: str = "gb
     return bres.growth_between(frame, [by], start, end, column, what="BERD")
 
 
+def growth_summary(series: pd.DataFrame, regions: pd.DataFrame, deflator: pd.DataFrame, start: int,
+                   end: int) -> pd.DataFrame:
+    """Growth from ``start`` to ``end`` of every UK series and region, nominal and real (per cent), and the change
+    of each UK series' share of GDP (percentage points). Index: series or region name."""
+    base = reference_year(deflator)
+    parts = []
+    for frame, by in ((series, "series"), (regions, "geography_name")):
+        nominal = growth(frame, start, end, by).set_index(by)["growth"]
+        real_terms = growth(real(frame, deflator, base), start, end, by, "real_gbp_m").set_index(by)["growth"]
+        parts.append(pd.DataFrame({"nominal": nominal, "real": real_terms}))
+    share = series.pivot_table(index="series", columns="year", values="share_of_gdp")
+    out = pd.concat(parts)
+    out["share_change_pp"] = (share[end] - share[start]).reindex(out.index)
+    out.attrs.update(series.attrs)
+    return out.rename_axis("name")
+
+
 def years(frame: pd.DataFrame) -> tuple[int, int]:
     """The first and last year with BERD data."""
     return int(frame["year"].min()), int(frame["year"].max())
 
 
-def chart_table(series: pd.DataFrame, regions: pd.DataFrame, deflator: pd.DataFrame) -> pd.DataFrame:
-    """The compact table a chart embeds: year, panel ('product group' / 'region'), series, gbp_m, deflator.
+def chart_table(series: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """The compact table a chart embeds: year, panel ('product group' / 'region'), series, gbp_m.
 
     Product-group series are those of ``CHART_SERIES``; regions are the English regions, Wales, Scotland and
-    Northern Ireland (England, their sum for the English regions, is left out).
-
-    A browser can deflate to any base year (``gbp_m x deflator[base] / deflator``) and compute growth between
-    any two years from it.
+    Northern Ireland (England, their sum for the English regions, is left out). With the annual deflator, a
+    browser can deflate to any base year and compute growth between any two years from it.
     """
     product = series[series["series"].isin(CHART_SERIES)][["year", "series", "gbp_m"]]
     product = product.assign(panel="product group")
     region = regions[regions["geography_name"] != "England"][["year", "geography_name", "gbp_m"]]
     region = region.rename(columns={"geography_name": "series"}).assign(panel="region")
     out = pd.concat([product, region], ignore_index=True)
-    out["deflator"] = out["year"].map(annual_deflator(deflator))
     out["gbp_m"] = out["gbp_m"].round(3)
-    return out[["year", "panel", "series", "gbp_m", "deflator"]]
-
+    return out[["year", "panel", "series", "gbp_m"]]
 
 # --- the chapter's chart: growth since the paper's start year to an end year the reader chooses --------------
 
@@ -223,10 +238,12 @@ def controls(table: pd.DataFrame, window: dict) -> tuple:
 def _with_growth(chart, deflator: pd.DataFrame, start: int, end: str, prices: str, base: str):
     """Real values at the base year's prices, the values shown (real or nominal) and growth from ``start`` to
     the year held by ``end``, both nominal and real, recomputed in the browser."""
-    lookup = alt.LookupData(annual_deflator(deflator).reset_index(), key="year", fields=["deflator"])
+    annual = annual_deflator(deflator).reset_index()
+    lookup = alt.LookupData(annual, key="year", fields=["deflator"])
     chosen = f"{prices} == 'real'"
     return (chart
             .transform_calculate(base_year=base)
+            .transform_lookup(lookup="year", from_=lookup)
             .transform_lookup(lookup="base_year", from_=lookup, as_=["base_deflator"])
             .transform_calculate(real="datum.gbp_m * datum.base_deflator / datum.deflator")
             .transform_calculate(shown=f"{chosen} ? datum.real : datum.gbp_m",
@@ -295,14 +312,15 @@ def _panels(claim_defs: list[dict], start: int, end: str, prices: str, base: str
     rule = at_base.mark_rule(strokeDash=[4, 3], color="black").encode(x="year:O")
     text = (f"{prices} == 'real' ? 'GBP million at prices of ' + {base} : "
             f"'current prices (base year ' + {base} + ' applies to real prices)'")
-    note = at_base.transform_calculate(text=text).mark_text(align="left", dx=4, y=6).encode(
-        x="year:O", text="text:N")
+    note = at_base.transform_calculate(text=text).mark_text(align="left", x=4, y=4, baseline="top").encode(
+        text="text:N")
     tooltip = [alt.Tooltip("series:N", title="Series"),
                alt.Tooltip("growth_nominal:Q", title="Growth, nominal, %", format="+.1f"),
                alt.Tooltip("growth_real:Q", title="Growth, real, %", format="+.1f")]
     x = alt.X("growth:Q", title=f"Growth from {start} to the end year, % (prices as chosen)")
     groups = alt.Chart().transform_filter(f"datum.panel == 'product group' && datum.year == {end}").mark_bar(
-    ).encode(x=x, y=alt.Y("series:N", sort=order, title=None, axis=claims.y_axis()), color=colour,
+    ).encode(x=x, y=alt.Y("series:N", sort=order, title=None, axis=claims.y_axis(labelExpr=SHORT_LABELS)),
+             color=colour,
              tooltip=tooltip)
     named = _claim_regions(claim_defs)
     regions = alt.Chart().transform_filter(f"datum.panel == 'region' && datum.year == {end}").mark_bar().encode(
@@ -326,9 +344,12 @@ def growth_chart(table: pd.DataFrame, deflator: pd.DataFrame, claim_defs: list[d
     badges = _badges(claim_defs, start, end.name)
     views = [alt.layer(*badges).properties(height=claims.BADGE_LINE * len(badges))]
     views += _panels(claim_defs, start, *names)
-    views = [_with_growth(v, deflator, start, *names).properties(width=600) for v in views]
-    chart = alt.concat(*views, columns=1, align="none", data=table).resolve_scale(color="independent")
-    return charts.bind(chart, end, prices, base)
+    first, last = years(table)
+    deflator = deflator[deflator["year"].between(first, last)]  # the years a reader can choose
+    views = [_with_growth(v, deflator, start, *names).properties(width=bres.WIDTH) for v in views]
+    wide = bres.wide_by_year(table, ["panel", "series"], "gbp_m")
+    chart = alt.concat(*views, columns=1, align="none", data=wide)
+    return charts.bind(bres.fold_years(chart, wide, "gbp_m").resolve_scale(color="independent"), end, prices, base)
 
 
 def growth_figure(chart, inputs: dict[str, pd.DataFrame], window: dict):
@@ -338,7 +359,7 @@ def growth_figure(chart, inputs: dict[str, pd.DataFrame], window: dict):
                  "(a later GDP vintage than ONS used), so levels are approximate.")
     return charts.figure(
         chart,
-        title=f"Business R&D in the UK since {window['start']}: by product group and by region",
+        title=f"Business R&D since {window['start']}, by product group and by region",
         description=(f"Top: the paper's business R&D claims with the value recomputed from {window['start']} to "
                      "the chosen end year; a verdict is given only on the paper's own years. Line: all business "
                      "R&D in the chosen prices, the dashed rule marking the base year. Bars: growth from "

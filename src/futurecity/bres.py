@@ -23,6 +23,7 @@ SOURCE = "bres_employment"
 MANUFACTURING_DIVISIONS = range(10, 34)  # SIC 2007 divisions 10-33 = section C, manufacturing
 SECTORS = ("manufacturing", "all")
 GREAT_BRITAIN = ("K03000001", "Great Britain")  # GSS code of Great Britain
+WIDTH = 460  # plot width of the chapter's chart, in pixels (the y-axis labels take claims.AXIS_EXTENT more)
 
 # NUTS 2016 level-1 regions covered by BRES (a code list, not data): the first three characters of a NUTS2 code.
 REGIONS = {
@@ -130,6 +131,20 @@ def worst_rank(growth_table: pd.DataFrame, geography_codes: list[str], sector: s
     return int(ranks.loc[list(geography_codes)].max())
 
 
+
+def wide_by_year(frame: pd.DataFrame, keys: list[str], value: str = "value") -> pd.DataFrame:
+    """One row per combination of ``keys``, one column per year (named by the year): the compact form in which
+    a chart embeds a tidy table. :func:`fold_years` turns it back into one row per year in the browser."""
+    wide = frame.pivot_table(index=keys, columns="year", values=value, aggfunc="sum")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index()
+
+
+def fold_years(chart, wide: pd.DataFrame, value: str = "value"):
+    """``chart`` (whose data are ``wide``) with one row per key and year again: columns ``year`` and ``value``."""
+    columns = [c for c in wide.columns if c.isdigit()]
+    return chart.transform_fold(columns, as_=["year", value]).transform_calculate(year="toNumber(datum.year)")
+
 # --- the chapter's chart: growth between two years the reader chooses ------------------------------------------
 
 def _names() -> dict[str, str]:
@@ -158,9 +173,9 @@ def _with_growth(chart, start: str, end: str):
                               sort=[alt.SortField("growth", order="descending")]))
 
 
-def _badges(claim_defs: list[dict], start: str, end: str):
-    """One badge per BRES claim of the ledger: paper's value, the value for the chosen years, the verdict."""
-
+def _badges(claim_defs: list[dict], start: str, end: str, region: str):
+    """One badge per BRES claim of the ledger (paper's value, the value for the chosen years, the verdict), and
+    a last line with the growth rates of the highlighted area."""
     layers = []
     for row, claim in enumerate(c for c in claim_defs if c.get("measure", {}).get("kind", "").startswith("bres_")):
         m = claim["measure"]
@@ -173,56 +188,59 @@ def _badges(claim_defs: list[dict], start: str, end: str):
                     .transform_filter(f"datum.level == 'region' && datum.sector == '{m['sector']}'")
                     .transform_aggregate(rank="max(rank)"))
             layers.append(claims.badge_layer(rows, claim, "datum.rank", start, end, row, fmt="d"))
-    return _with_growth(alt.layer(*layers), start, end).properties(height=len(layers) * claims.BADGE_LINE,
-                                                                   width=600)
+    highlighted = (alt.Chart()
+                   .transform_filter(f"datum.geography_name == {region}")
+                   .transform_pivot("sector", value="growth", groupby=["geography_name"])
+                   .transform_calculate(text=(f"'Highlighted, ' + datum.geography_name + ' (' + {start} + "
+                                              f"'\u2013' + {end} + '): manufacturing ' + "
+                                              "format(datum.manufacturing, '+.1f') + '%, all industries ' + "
+                                              "format(datum.all, '+.1f') + '%'"))
+                   .mark_text(align="left", baseline="top", x=-claims.AXIS_EXTENT, fontSize=claims.BADGE_FONT,
+                              y=len(layers) * claims.BADGE_LINE + 4, fontWeight="bold", color=charts.HIGHLIGHT)
+                   .encode(text="text:N"))
+    height = (len(layers) + 1) * claims.BADGE_LINE
+    return _with_growth(alt.layer(*layers, highlighted), start, end).properties(height=height, width=WIDTH)
 
 
 def _bars(start: str, end: str, region: str):
-    """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area labelled."""
-
+    """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area in its own colour."""
     roles = {"highlighted": charts.HIGHLIGHT, GREAT_BRITAIN[1]: charts.PALETTE[0], "region": charts.PALETTE[4]}
     base = (alt.Chart()
             .transform_pivot("sector", value="growth", groupby=["geography_code", "geography_name", "level"])
             .transform_calculate(role=(f"datum.geography_name == {region} ? 'highlighted' : "
-                                       f"datum.level == 'country' ? '{GREAT_BRITAIN[1]}' : 'region'"),
-                                 label=("'manufacturing ' + format(datum.manufacturing, '+.1f') + '%, all ' + "
-                                        "format(datum.all, '+.1f') + '%'"),
-                                 label_x="max(datum.manufacturing, datum.all)"))
+                                       f"datum.level == 'country' ? '{GREAT_BRITAIN[1]}' : 'region'")))
     y = alt.Y("geography_name:N", title=None, axis=claims.y_axis(),
               sort=alt.EncodingSortField("manufacturing", op="max", order="descending"))
     tooltip = [alt.Tooltip("geography_name:N", title="Area"),
                alt.Tooltip("manufacturing:Q", title="Manufacturing employment, % growth", format="+.1f"),
                alt.Tooltip("all:Q", title="All employment, % growth", format="+.1f")]
     bars = base.mark_bar().encode(
-        x=alt.X("manufacturing:Q", title="Growth between the chosen years, % (bars: manufacturing; "
-                                         "ticks: all industries)"),
+        x=alt.X("manufacturing:Q", title="Growth, % (bars: manufacturing; ticks: all industries)"),
         y=y, tooltip=tooltip,
         color=alt.Color("role:N", scale=alt.Scale(domain=list(roles), range=list(roles.values())),
                         legend=alt.Legend(title=None)))
     ticks = base.mark_tick(color="black", thickness=2, size=16).encode(x="all:Q", y=y, tooltip=tooltip)
-    label = base.transform_filter("datum.role == 'highlighted'").mark_text(
-        align="left", dx=8, fontWeight="bold", color=charts.HIGHLIGHT).encode(x="label_x:Q", y=y, text="label:N")
-    return _with_growth(alt.layer(bars, ticks, label), start, end).properties(width=600, height=340)
+    return _with_growth(alt.layer(bars, ticks), start, end).properties(width=WIDTH, height=340)
 
 
 def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, region):
     """The chapter's BRES chart: claim badges above bars of growth by area, for the years the controls choose.
 
     ``start``, ``end`` and ``region`` are :class:`futurecity.charts.Control` objects (their parameters are
-    attached here). Only the compact table of :func:`sector_totals` is embedded.
+    attached here). Only the compact table of :func:`sector_totals` is embedded, one row per area and sector.
     """
 
     names = (start.name, end.name)
-    chart = alt.vconcat(_badges(claim_defs, *names), _bars(*names, region.name),
-                        data=totals.reset_index(drop=True)).resolve_scale(color="independent")
-    return charts.bind(chart, start, end, region)
+    wide = wide_by_year(totals, ["geography_code", "geography_name", "level", "sector"])
+    chart = alt.vconcat(_badges(claim_defs, *names, region.name), _bars(*names, region.name), data=wide)
+    return charts.bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
 
 
 def growth_figure(chart, bres_frame: pd.DataFrame):
     """The BRES chart with its title, description and caption."""
     return charts.figure(
         chart,
-        title="Employment growth in manufacturing and in all industries, Great Britain and its regions",
+        title="Employment growth, manufacturing and all industries, by region",
         description=("Top: the paper's employment claims, with the value recomputed for the chosen years and, "
                      "on the paper's own years, whether it is reproduced. Bars: growth of manufacturing "
                      "employment (SIC 2007 divisions 10-33) between the chosen years; black ticks: growth of "

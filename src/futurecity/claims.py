@@ -31,10 +31,11 @@ REPRODUCED, DIFFERS, NEEDS_LIVE, NOT_REPRODUCIBLE, PENDING = (
     "reproduced", "differs", "needs live data", "not reproducible", "pending")
 STATUSES = (REPRODUCED, DIFFERS, NEEDS_LIVE, NOT_REPRODUCIBLE, PENDING)
 ANOTHER_WINDOW = "another window"  # what a chart's badge says instead of a verdict off the paper's window
-BADGE_LINE = 20  # pixels per badge line in a chart
+BADGE_LINE = 18  # pixels per badge line in a chart
 # Badges start this far left of the plot area: charts with badges give their y axes exactly this extent, so a
 # badge lines up with the axis labels instead of starting at the bars.
-AXIS_EXTENT = 190
+AXIS_EXTENT = 160
+BADGE_FONT = 11
 RULE_KINDS = ("within", "greater_than", "less_than", "top_n", "direction", "not_reproducible")
 REQUIRED = ("id", "chapter", "label", "statement", "paper_value", "unit", "rule", "window", "sources")
 DIGITS = 4  # values are reported, and judged, at this many decimals
@@ -156,7 +157,7 @@ def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str =
     verdict = f"{on_window} ? ({verdict_expression(claim['rule'], value, paper)}) : '{ANOTHER_WINDOW}'"
     judged = f"{head} + {lit(f'paper {paper_text}, here ')} + {here} + {years} + ': ' + ({verdict})"
     other = (f"{head} + 'here ' + {here} + {years} + "
-             f"{lit(f'; paper {paper_text} ({w_start}{dash}{w_end}): {ANOTHER_WINDOW}, no verdict')}")
+             f"{lit(f'; paper {paper_text} ({w_start}{dash}{w_end}): {ANOTHER_WINDOW}')}")
     return {"verdict": verdict, "badge": f"{on_window} ? {judged} : {other}"}
 
 
@@ -178,7 +179,7 @@ def badge_layer(rows, claim: dict, value: str, start: str, end: str, row: int, f
     colour = alt.Color("verdict:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())),
                        legend=None)
     return (rows.transform_calculate(**calc)
-            .mark_text(align="left", baseline="top", x=-AXIS_EXTENT, y=row * BADGE_LINE, fontSize=12)
+            .mark_text(align="left", baseline="top", x=-AXIS_EXTENT, y=row * BADGE_LINE, fontSize=BADGE_FONT)
             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=claim["id"])]))
 
 
@@ -186,7 +187,8 @@ def y_axis(**kwargs):
     """A y axis whose labels take exactly :data:`AXIS_EXTENT` pixels (see :func:`badge_layer`)."""
     import altair as alt
 
-    return alt.Axis(labelLimit=AXIS_EXTENT - 10, minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT, **kwargs)
+    return alt.Axis(labelLimit=AXIS_EXTENT - 8, labelFontSize=11, minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT,
+                    **kwargs)
 
 # --- the data a measure reads -------------------------------------------------------------------------------
 
@@ -389,3 +391,32 @@ def cmd_claims(args) -> int:
     with pd.option_context("display.max_colwidth", 48, "display.width", 160):
         print(table.fillna("").to_string(index=False))
     return 0
+
+
+def by_id(results: list[dict]) -> dict[str, dict]:
+    """Evaluated claims keyed by id."""
+    return {r["id"]: r for r in results}
+
+
+def _shown(value: float | None, other: dict | None) -> str:
+    if value is not None:
+        return f"{value:.3g}"
+    if other:
+        return f"{other['value']:.3g} over {other['start']}\u2013{other['end']} (another window)"
+    return "\u2014"
+
+
+def chapter_table(results: list[dict], chapter: int) -> pd.DataFrame:
+    """A chapter's claims for display: claim, what it is about, paper's value, recomputed value, unit, paper's
+    years, vintage read and status (another window's value is shown as such, never as the recomputed value)."""
+    rows = [r for r in results if r["chapter"] == chapter]
+    return pd.DataFrame({
+        "Claim": [r["id"] for r in rows],
+        "About": [r["label"] for r in rows],
+        "Paper": ["\u2014" if r["paper_value"] is None else f"{r['paper_value']:g}" for r in rows],
+        "Recomputed": [_shown(r["value"], r["other_window"]) for r in rows],
+        "Unit": [r["unit"] for r in rows],
+        "Paper's years": [f"{r['window']['start']}\u2013{r['window']['end']}" for r in rows],
+        "Vintage": [r["vintage"] or "\u2014" for r in rows],
+        "Status": [r["status"] for r in rows],
+    }).set_index("Claim")

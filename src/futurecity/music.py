@@ -23,7 +23,8 @@ import json
 import altair as alt
 import pandas as pd
 
-from futurecity import charts, store
+from futurecity import bres, charts, store
+from futurecity.bres import fold_years, wide_by_year
 
 SOURCE = "riaa_sales"
 METRICS = {"nominal": "Value", "adjusted": "Value (Adjusted)"}
@@ -80,6 +81,12 @@ def streaming_share(revenue: pd.DataFrame, basis: str = "nominal") -> pd.DataFra
     return out
 
 
+def first_year_above(share: pd.DataFrame, threshold: float) -> int | None:
+    """The first year in which streaming's share (from :func:`streaming_share`) exceeds ``threshold`` per cent."""
+    above = share.loc[share["share"] > threshold, "year"]
+    return int(above.min()) if len(above) else None
+
+
 def totals(revenue: pd.DataFrame, basis: str = "nominal") -> pd.Series:
     """All revenue by year on one basis (US$ million)."""
     return revenue[revenue["basis"] == basis].groupby("year")["value"].sum()
@@ -124,7 +131,7 @@ def revenue_chart(revenue: pd.DataFrame, basis: charts.Control) -> alt.VConcatCh
                      tooltip=[alt.Tooltip("year:Q", format="d", title="Year"),
                               alt.Tooltip("family:N", title="Family"),
                               alt.Tooltip("value:Q", format=",.0f", title="US$ million")])
-             .properties(width=600, height=280))
+             .properties(width=bres.WIDTH + 80, height=280))
     share = (alt.Chart()
              .transform_filter(f"datum.basis == {basis.name}")
              .transform_joinaggregate(total="sum(value)", groupby=["year"])
@@ -134,8 +141,9 @@ def revenue_chart(revenue: pd.DataFrame, basis: charts.Control) -> alt.VConcatCh
              .encode(x=x, y=alt.Y("share:Q", title="Streaming, % of revenue"),
                      tooltip=[alt.Tooltip("year:Q", format="d", title="Year"),
                               alt.Tooltip("share:Q", format=".1f", title="Streaming, % of revenue")])
-             .properties(width=600, height=120))
-    return charts.bind(alt.vconcat(areas, share, data=revenue), basis)
+             .properties(width=bres.WIDTH + 80, height=120))
+    wide = wide_by_year(revenue, ["family", "basis"])  # a row per family and basis, folded back in the browser
+    return charts.bind(fold_years(alt.vconcat(areas, share, data=wide), wide), basis)
 
 
 def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
