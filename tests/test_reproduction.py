@@ -1,0 +1,244 @@
+"""Chapter 5 end to end: the claims as the book reports them, recomputed independently from the pinned files.
+
+Expected values come from pandas on the CSVs and from the ledger read as YAML, never from futurecity; the
+statuses are then checked to follow from each claim's rule. The command line, the browser's verdicts (Vega run
+under Node with the book's vendored scripts) and the chapter notebook's shape are checked too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from futurecity import bres, claims
+
+STATUSES = {"reproduced", "differs", "needs live data", "not reproducible", "pending"}
+BRES_IDS = ("C5-8a", "C5-8b", "C5-9a", "C5-9b")
+
+
+@pytest.fixture(scope="module")
+def ledger(project_root) -> dict[str, dict]:
+    doc = yaml.safe_load((project_root / "data" / "claims.yml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in doc["claims"]}
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, dict]:
+    return {r["id"]: r for r in claims.evaluate()}
+
+
+@pytest.fixture(scope="module")
+def employment(snapshot_dir) -> pd.DataFrame:
+    f = pd.read_csv(snapshot_dir / "uk/bres_employment_nuts2_sic2digit_2015_2021.csv",
+                    dtype={"INDUSTRY_CODE": str})
+    division = f["INDUSTRY_CODE"].astype(int)
+    return f.assign(manufacturing=division.between(10, 33), region=f["GEOGRAPHY_CODE"].str[:3])
+
+
+def pct(values: pd.Series, start: int, end: int) -> float:
+    return (values[end] / values[start] - 1) * 100
+
+
+def test_employment_claims_match_plain_pandas_and_follow_their_rules(employment, ledger, results):
+    manufacturing = employment[employment["manufacturing"]]
+    expected = {
+        "C5-8a": pct(manufacturing.groupby("DATE")["COUNT"].sum(), 2015, 2019),
+        "C5-8b": pct(employment.groupby("DATE")["COUNT"].sum(), 2015, 2019),
+        "C5-9a": pct(manufacturing[manufacturing["region"] == "UKI"].groupby("DATE")["COUNT"].sum(), 2015, 2019),
+        "C5-9b": pct(manufacturing[manufacturing["region"] == "UKJ"].groupby("DATE")["COUNT"].sum(), 2015, 2019),
+    }
+    for cid, value in expected.items():
+        r, rule = results[cid], ledger[cid]["rule"]
+        assert ledger[cid]["window"] == {"start": 2015, "end": 2019}
+        assert r["value"] == pytest.approx(value, abs=1e-4), cid
+        within = abs(value - ledger[cid]["paper_value"]) <= rule["tolerance"]
+        assert r["status"] == ("reproduced" if within else "differs"), cid
+        assert r["vintage"] == "pinned" and r["sources"] == ["bres_employment"]
+
+
+def test_rank_claim_matches_a_plain_sort(employment, ledger, results):
+    by_region = employment[employment["manufacturing"]].groupby(["region", "DATE"])["COUNT"].sum().unstack()
+    order = list(((by_region[2019] / by_region[2015] - 1) * 100).sort_values(ascending=False).index)
+    worst = max(order.index("UKI"), order.index("UKJ")) + 1
+    assert results["C5-9c"]["value"] == worst
+    n = ledger["C5-9c"]["rule"]["n"]
+    assert results["C5-9c"]["status"] == ("reproduced" if worst <= n else "differs")
+
+
+def test_a_perturbed_snapshot_flips_a_verdict(employment, ledger):
+    """The same claim on a copy of the data with London's 2019 manufacturing raised to the paper's 7%."""
+    c = ledger["C5-9a"]
+    frame = bres.load()
+    london = frame["geography_code"].str.startswith("UKI") & bres.is_manufacturing(frame["industry_code"])
+    base = frame.loc[london & (frame["year"] == 2015), "value"].sum()
+    now = frame.loc[london & (frame["year"] == 2019), "value"].sum()
+    target = base * (1 + c["paper_value"] / 100)
+    frame.loc[london & (frame["year"] == 2019), "value"] *= target / now
+    moved = claims.evaluate(claims=[c], inputs=claims.Inputs(frames={"bres_employment": frame}))[0]
+    assert moved["value"] == pytest.approx(c["paper_value"], abs=1e-3)
+    assert moved["status"] == "reproduced"
+
+
+@pytest.fixture(scope="module")
+def berd_expected(snapshot_dir, project_root) -> dict[str, float]:
+    """2010-2017 growth from the SDG shares x UK GDP (and the YBGB deflator), with pandas alone."""
+    sdg = pd.read_csv(snapshot_dir / "uk/ons_sdg951_berd_pct_gdp_2006_2017.csv", dtype=str, keep_default_na=False)
+    sdg = sdg[(sdg["Sector"] == "Business enterprise") & (sdg["Value"] != "")]
+    sdg = sdg.assign(Year=sdg["Year"].astype(int), Value=sdg["Value"].astype(float))
+    gdp_table = pd.read_csv(snapshot_dir / "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv", dtype=str)
+    row = gdp_table[gdp_table["ITL code"] == "UK"].iloc[0]
+    gdp = pd.Series({int(y): float(row[y].replace(",", "")) for y in gdp_table.columns if y.isdigit()})
+    text = (snapshot_dir / "uk/ons_ybgb_gdp_deflator_2025-06.csv").read_text(encoding="utf-8-sig")
+    deflator = pd.Series({int(r[0]): float(r[1]) for r in csv.reader(io.StringIO(text))
+                          if len(r) == 2 and re.fullmatch(r"\d{4}", r[0])})
+    groups = pd.read_csv(project_root / "data/berd_product_groups.csv", dtype=str)
+    uk = sdg[(sdg["Country"] == "") & (sdg["Region"] == "")]
+    cash = uk.assign(cash=uk["Value"] * uk["Year"].map(gdp) / 100)
+    total = cash[cash["Product group"] == ""].set_index("Year")["cash"]
+    group = cash["Product group"].map(dict(zip(groups["product_group"], groups["group"], strict=True)))
+    manufacturing = cash[group == "manufacturing"].groupby("Year")["cash"].sum()
+    regions = sdg[sdg["Region"] != ""].pivot_table(index="Region", columns="Year", values="Value")
+    regional = ((regions[2017] * gdp[2017]) / (regions[2010] * gdp[2010]) - 1) * 100
+    share = uk[uk["Product group"] == ""].set_index("Year")["Value"]
+    return {
+        "C5-1": pct(total / deflator.reindex(total.index), 2010, 2017),
+        "C5-2": share[2017] - share[2010],
+        "C5-3": pct(manufacturing, 2010, 2017),
+        "C5-6": regional["London"] - max(regional["East Midlands"], regional["West Midlands"]),
+        "C5-7": regional["North West"],
+    }
+
+
+def test_berd_claims_need_live_data_and_show_the_pinned_years_apart(results, ledger, berd_expected):
+    for cid in ("C5-1", "C5-2", "C5-3", "C5-4", "C5-5", "C5-6", "C5-7"):
+        r = results[cid]
+        assert ledger[cid]["window"]["end"] == 2019
+        assert r["status"] == "needs live data", cid
+        assert r["value"] is None and "berd" in r["note"]
+        assert r["other_window"]["start"] == 2010 and r["other_window"]["end"] == 2017
+    for cid, value in berd_expected.items():
+        assert results[cid]["other_window"]["value"] == pytest.approx(value, abs=1e-4), cid
+
+
+def test_pending_and_not_reproducible(results):
+    for cid in ("C4-1", "C4-2", "C4-3", "C6-1"):
+        assert results[cid]["status"] == "pending" and results[cid]["value"] is None
+    assert results["C5-10"]["status"] == "not reproducible"
+
+
+def claims_md_ids() -> list[str]:
+    from conftest import SHARED_DATA
+
+    text = (SHARED_DATA.parent / "claims.md").read_text(encoding="utf-8")
+    return re.findall(r"^\| (C\d-\d+[a-z]?) \|", text, flags=re.MULTILINE)
+
+
+def test_cli_json_lists_every_claim_of_claims_md(project_root):
+    ids = claims_md_ids()
+    assert len(ids) >= 17
+    run = subprocess.run([sys.executable, "-m", "futurecity", "claims", "--json"], capture_output=True,
+                         text=True, cwd=project_root, timeout=120)
+    assert run.returncode == 0, run.stderr
+    listed = json.loads(run.stdout)
+    assert [r["id"] for r in listed] == ids
+    for r in listed:
+        assert {"id", "paper_value", "value", "unit", "status", "sources", "vintage", "statement", "chapter",
+                "rule", "note"} <= set(r)
+        assert r["status"] in STATUSES
+        assert r["value"] is None or isinstance(r["value"], (int, float))
+    table = subprocess.run([sys.executable, "-m", "futurecity", "claims"], capture_output=True, text=True,
+                           cwd=project_root, timeout=120)
+    assert table.returncode == 0 and "C5-8a" in table.stdout
+
+
+# --- the browser's verdicts ---------------------------------------------------------------------------------
+
+NODE_SCRIPT = r"""
+const fs = require('fs'), path = require('path'), Module = require('module');
+const vendor = process.env.FUTURECITY_VENDOR;
+const vega = require(path.join(vendor, 'vega.min.js'));
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  return request === 'vega' ? vega : load.apply(this, arguments);
+};
+const vl = require(path.join(vendor, 'vega-lite.min.js'));
+const input = JSON.parse(fs.readFileSync(0, 'utf8'));
+(async () => {
+  const out = [];
+  for (const signals of input.settings) {
+    const view = new vega.View(vega.parse(vl.compile(input.spec).spec), {renderer: 'none'});
+    for (const [k, v] of Object.entries(signals)) view.signal(k, v);
+    await view.runAsync();
+    const svg = await view.toSVG();
+    out.push([...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map(m => m[1]));
+  }
+  console.log(JSON.stringify(out));
+})();
+"""
+
+
+def badge_texts(spec: dict, settings: list[dict], project_root) -> list[list[str]]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the browser's verdicts are checked by the browser tests instead")
+    env = {**os.environ, "FUTURECITY_VENDOR": str(project_root / "_static" / "vendor")}
+    run = subprocess.run([node, "-e", NODE_SCRIPT], input=json.dumps({"spec": spec, "settings": settings}),
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_browser_badges_give_the_ledgers_verdicts_on_the_papers_years_only(project_root, results):
+    ledger = claims.ledger()
+    totals = bres.sector_totals(bres.load())
+    controls = bres.controls(totals, claims.definition("C5-8a", ledger)["window"])
+    spec = bres.growth_chart(totals, ledger, *controls).to_dict()
+    paper, other = badge_texts(spec, [{}, {"bres_start": 2016}], project_root)
+    for cid in (*BRES_IDS, "C5-9c"):
+        line = next(t for t in paper if t.startswith(cid + " "))
+        assert line.endswith(": " + results[cid]["status"]), line
+        assert "another window" in next(t for t in other if t.startswith(cid + " "))
+    for cid in BRES_IDS:
+        line = next(t for t in paper if t.startswith(cid + " "))
+        assert f"here {results[cid]['value']:+.1f}%".replace("-", "\u2212") in line
+
+
+# --- the chapter notebook -----------------------------------------------------------------------------------
+
+def test_chapter_notebook_shape(project_root):
+    nb = nbformat.read(project_root / "chapters" / "05-prospects.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert {"parameters", "remove-cell"} <= set(first.metadata.get("tags", []))
+    assert first.source.strip().splitlines() == ["live = False", 'vintage = "pinned"']
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "commit the notebook without outputs"
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "{cite:p}`jones_henderson_future_city`" in prose
+
+
+def test_chapter_runs_and_glues_every_number_its_prose_names(project_root, tmp_path):
+    import papermill
+
+    out = tmp_path / "05.ipynb"
+    papermill.execute_notebook(str(project_root / "chapters" / "05-prospects.ipynb"), str(out),
+                               cwd=str(project_root / "chapters"), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    glued = {o.get("metadata", {}).get("scrapbook", {}).get("name") for c in nb.cells if c.cell_type == "code"
+             for o in c.get("outputs", [])}
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    named = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", prose))
+    assert named and named <= glued, sorted(named - glued)
