@@ -39,9 +39,11 @@ def berd_frames(last_year: int = 2019, unit: str = "GBP million, current prices"
     years = range(2010, last_year + 1)
     rows = []
     for i, y in enumerate(years):
+        # labels worded as a live release might word them: notes in brackets, '&', other case
         rows += [(y, "K02000001", "United Kingdom", "", 100.0 * 1.05 ** i),
-                 (y, "K02000001", "United Kingdom", "Pharmaceuticals", 100.0 * 1.05 ** i),
-                 (y, "E12000007", "London", "", 10.0 + i),
+                 (y, "K02000001", "United Kingdom", "PHARMACEUTICALS [note 4]", 90.0 * 1.05 ** i),
+                 (y, "K02000001", "United Kingdom", "Quantum widgets", 10.0 * 1.05 ** i),
+                 (y, "E12000007", "London [note 2]", "", 10.0 + i),
                  (y, "E12000002", "North West", "", 20.0 - i)]
     berd = pd.DataFrame(rows, columns=["year", "geography_code", "geography_name", "product_group", "value"])
     berd.insert(1, "measure", "BERD")
@@ -167,6 +169,11 @@ def test_live_berd_covering_the_window_is_evaluated_without_the_gdp_approximatio
     assert result["value"] == pytest.approx((1.05 ** 9 - 1) * 100, abs=1e-3)  # 55.1%: GBP million used as is
     assert result["status"] == "reproduced"
     assert result["vintage"] == "live-fixture"
+    manufacturing = claim("X", {"kind": "berd_growth", "series": "manufacturing", "prices": "nominal"},
+                          {"kind": "within", "tolerance": 3}, 55, window=(2010, 2019), sources=("berd",))
+    result = evaluate_one(manufacturing, berd_frames())
+    assert result["value"] == pytest.approx((1.05 ** 9 - 1) * 100, abs=1e-3)  # found despite its wording
+    assert "Quantum widgets" in result["note"]  # a product group the table does not know is reported
     falling = claim("X", {"kind": "berd_region_growth", "geography": "North West", "prices": "nominal"},
                     {"kind": "less_than", "threshold": 0}, None, window=(2010, 2019), sources=("berd",))
     assert evaluate_one(falling, berd_frames())["status"] == "reproduced"

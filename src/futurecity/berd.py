@@ -46,6 +46,13 @@ APPROXIMATION = "approximate cash value: BERD share of UK GDP x UK nominal GDP /
 PUBLISHED = "GBP million as published"
 # Countries and regions with a BERD row; England is the sum of the English regions, so it is kept apart.
 COUNTRIES = ("England", "Wales", "Scotland", "Northern Ireland")
+# GSS codes of the UK's countries and English regions (a code list, not data), named as in the pinned release.
+REGION_NAMES = {
+    "E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland", "N92000002": "Northern Ireland",
+    "E12000001": "North East", "E12000002": "North West", "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands", "E12000005": "West Midlands", "E12000006": "East", "E12000007": "London",
+    "E12000008": "South East", "E12000009": "South West",
+}
 
 
 def groups_path() -> Path:
@@ -113,16 +120,31 @@ def cash(berd: pd.DataFrame, gdp: pd.DataFrame) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def _key(label: pd.Series) -> pd.Series:
+    """A product-group label made comparable across releases: case, '&', notes in brackets and spaces ignored."""
+    label = label.astype("string").str.replace(r"\[.*?\]", "", regex=True).str.replace("&", "and")
+    return label.str.lower().str.replace(r"[^a-z0-9;]+", " ", regex=True).str.strip()
+
+
 def classify(rows: pd.DataFrame, groups: pd.DataFrame | None = None) -> pd.DataFrame:
-    """UK product-group rows with their ``group`` and comparable ``line``; unknown groups are 'unclassified'."""
+    """UK product-group rows with their ``group`` and comparable ``line``; unknown groups are 'unclassified'
+    (listed in ``attrs['unclassified']``). Labels are matched ignoring case, '&' and bracketed notes, so a live
+    release's wording ('... testing & analysis [note 2]') still finds its row of the table."""
     groups = product_groups() if groups is None else groups
     uk = rows[(rows["geography_code"] == UK_CODE) & (rows["product_group"] != "")]
-    out = uk.merge(groups[["product_group", "group", "line"]], on="product_group", how="left")
+    table = groups[["group", "line"]].assign(key=_key(groups["product_group"]))
+    out = uk.assign(key=_key(uk["product_group"])).merge(table, on="key", how="left").drop(columns="key")
     out["group"] = out["group"].fillna("unclassified")
     out["line"] = out["line"].fillna(out["product_group"])
     out.attrs.update(rows.attrs)
     out.attrs["unclassified"] = sorted(set(out.loc[out["group"] == "unclassified", "product_group"]))
     return out
+
+
+def first_year_of(rows: pd.DataFrame, product_group: str) -> int | None:
+    """The first year in which the UK rows show ``product_group`` (e.g. when ONS began to show it apart)."""
+    hit = rows.loc[(rows["geography_code"] == UK_CODE) & (rows["product_group"] == product_group), "year"]
+    return int(hit.min()) if len(hit) else None
 
 
 def uk_series(rows: pd.DataFrame, groups: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -156,6 +178,8 @@ def product_lines(rows: pd.DataFrame, groups: pd.DataFrame | None = None) -> pd.
 def regional_series(rows: pd.DataFrame) -> pd.DataFrame:
     """BERD totals of the countries and English regions: year, geography_code, geography_name, kind, gbp_m."""
     totals = rows[(rows["geography_code"] != UK_CODE) & (rows["product_group"] == "")].copy()
+    # one name per GSS code, whatever a release calls the area (so the ledger can name regions)
+    totals["geography_name"] = totals["geography_code"].map(REGION_NAMES).fillna(totals["geography_name"])
     totals["kind"] = totals["geography_name"].isin(COUNTRIES).map({True: "country", False: "region"})
     out = totals[["year", "geography_code", "geography_name", "kind", "gbp_m", "share_of_gdp"]]
     out = out.sort_values(["geography_name", "year"], ignore_index=True)

@@ -364,6 +364,11 @@ def evaluate_claim(claim: dict, inputs: Inputs) -> dict:
     else:
         status = apply_rule(rule, value, claim["paper_value"])
         out.update(value=value, status=status, note=_judged_note(claim, value, status))
+    if measure["kind"].startswith("berd_") and out["status"] in (REPRODUCED, DIFFERS):
+        unclassified = inputs.berd_series().attrs.get("unclassified")
+        if unclassified:
+            out["note"] += (f" Product groups missing from data/berd_product_groups.csv (left out of every "
+                            f"group): {', '.join(unclassified)}.")
     out["vintage"], out["vintage_label"] = _vintage(claim, inputs)
     return out
 
