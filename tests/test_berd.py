@@ -128,6 +128,8 @@ def test_software_development_is_summed_into_one_comparable_line(sdg, uk_gdp, ta
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False,
                                    check_index_type=False)
     assert berd.classify(rows).attrs["unclassified"] == []
+    shown = uk_rows(sdg)[uk_rows(sdg)["Product group"] == SOFTWARE]["Year"]
+    assert berd.first_year_of(rows, SOFTWARE) == shown.min() > 2010
 
 
 def test_regional_growth_and_share_change(sdg, uk_gdp, rows, series):

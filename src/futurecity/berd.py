@@ -143,7 +143,8 @@ def classify(rows: pd.DataFrame, groups: pd.DataFrame | None = None) -> pd.DataF
 
 def first_year_of(rows: pd.DataFrame, product_group: str) -> int | None:
     """The first year in which the UK rows show ``product_group`` (e.g. when ONS began to show it apart)."""
-    hit = rows.loc[(rows["geography_code"] == UK_CODE) & (rows["product_group"] == product_group), "year"]
+    shown = (rows["geography_code"] == UK_CODE) & (rows["product_group"] == product_group) & rows["value"].notna()
+    hit = rows.loc[shown, "year"]
     return int(hit.min()) if len(hit) else None
 
 
