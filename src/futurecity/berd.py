@@ -304,12 +304,28 @@ def _badge_rows(m: dict, end: str):
 CHART_MEASURES = ("berd_growth", "berd_region_growth", "berd_region_gap")
 
 
-def _badges(claim_defs: list[dict], start: int, end: str) -> list:
-
+def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str) -> list:
+    """One badge per BERD claim of the ledger (each on the claim's own prices), then a line with the growth of
+    all BERD on the prices the reader chose, beside the paper's real-terms figure."""
     shown = [c for c in claim_defs if c.get("measure", {}).get("kind") in CHART_MEASURES]
-    return [claims.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
-                               suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%")
-            for row, c in enumerate(shown)]
+    layers = [claims.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
+                                 suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%")
+              for row, c in enumerate(shown)]
+    total = next((c for c in shown if c["measure"].get("series") == TOTAL), None)
+    if total is not None:
+        m, w = total["measure"], total["window"]
+        paper = (f"; the paper ({total['id']}): {total['paper_value']:+.1f}% in {m['prices']} terms, "
+                 f"{w['start']}\u2013{w['end']}")
+        text = (f"'All business R&D in ' + ({prices} == 'real' ? 'real terms (prices of ' + {base} + ')' : "
+                f"'cash terms') + ', {start}\u2013' + {end} + ': ' + format(datum.growth, '+.1f') + '%' + "
+                f"{json.dumps(paper, ensure_ascii=False)}")
+        layers.append(alt.Chart().transform_filter(
+            f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
+            .transform_calculate(text=text)
+            .mark_text(align="left", baseline="top", x=-claims.AXIS_EXTENT, y=len(shown) * claims.BADGE_LINE + 4,
+                       fontSize=claims.BADGE_FONT, fontWeight="bold", color=charts.PALETTE[0])
+            .encode(text="text:N"))
+    return layers
 
 
 def _claim_regions(claim_defs: list[dict]) -> list[str]:
@@ -366,8 +382,8 @@ def growth_chart(table: pd.DataFrame, deflator: pd.DataFrame, claim_defs: list[d
     """
 
     start, names = window["start"], (end.name, prices.name, base.name)
-    badges = _badges(claim_defs, start, end.name)
-    views = [alt.layer(*badges).properties(height=claims.BADGE_LINE * len(badges))]
+    badges = _badges(claim_defs, start, end.name, prices.name, base.name)
+    views = [alt.layer(*badges).properties(height=claims.BADGE_LINE * len(badges) + 4)]
     views += _panels(claim_defs, start, *names)
     first, last = years(table)
     deflator = deflator[deflator["year"].between(first, last)]  # the years a reader can choose
