@@ -190,6 +190,23 @@ def cached(chapter: Chapter, key: dict, project: Path, env: dict) -> bool:
 
 # --- executing one chapter --------------------------------------------------------------------------------
 
+def _kernel_manager_class():
+    """A kernel manager whose kernels talk over Unix sockets with unique names. Over TCP, kernels started at
+    the same moment by parallel chapters can race for the same free port, and a chapter then waits forever for
+    a reply that went to the other kernel."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SocketKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"futurecity-kernel-{uuid.uuid4().hex}"))
+            super().__init__(**kwargs)
+
+    return SocketKernelManager
+
+
 def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcome:
     """Run one notebook with papermill in this (worker) process; the kernel inherits ``env``."""
     import nbformat
@@ -208,7 +225,7 @@ def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcom
     try:
         papermill.execute_notebook(str(chapter.source), str(tmp_out), parameters=params, kernel_name="python3",
                                    cwd=str(chapter.source.parent), progress_bar=False, log_output=False,
-                                   execution_timeout=CELL_TIMEOUT)
+                                   execution_timeout=CELL_TIMEOUT, kernel_manager_class=_kernel_manager_class())
     except PapermillExecutionError as exc:
         cell = _failing_cell(tmp_out)
         return Outcome(chapter, "failed", time.perf_counter() - start,
