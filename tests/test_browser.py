@@ -184,3 +184,29 @@ def _change(control, kind: str, chart, name: str) -> str:
     else:
         pytest.fail(f"unexpected control type {kind!r}")
     return label
+
+
+def test_chapter5_badge_shows_the_claims_engine_value_and_follows_the_end_year(browser, server):
+    """At the default slider positions the page's C5-8a badge shows the value and status the claims engine
+    computes; moving the end year off the paper's window changes the value and withholds the verdict."""
+    from futurecity import claims
+
+    claim = next(r for r in claims.evaluate() if r["id"] == "C5-8a")
+    visit = Visit(browser, _url(server, HTML / "chapters" / "05-prospects.html"))
+    try:
+        chart = visit.page.locator(".fc-chart").filter(has=visit.page.locator("text", has_text="C5-8a")).first
+        chart.locator("svg").first.wait_for(state="attached", timeout=15000)
+        badge = chart.locator("svg text", has_text="C5-8a").first
+        before = badge.text_content()
+        assert f"{claim['value']:+.1f}%" in before, before
+        assert before.rstrip().endswith(claim["status"]), before
+        end_year = chart.locator(".vega-bindings input[name='bres_end']")
+        end_year.evaluate("""el => { el.value = el.max;
+            el.dispatchEvent(new Event('input', {bubbles: true})); }""")
+        visit.page.wait_for_function("([el, t]) => el.textContent !== t", arg=[badge.element_handle(), before],
+                                     timeout=5000)
+        after = badge.text_content()
+        assert claims.ANOTHER_WINDOW in after and claim["status"] not in after.split(":")[-1], after
+        assert visit.errors == [] and visit.outside == []
+    finally:
+        visit.close()
