@@ -112,3 +112,17 @@ def test_the_chart_embeds_the_aggregated_table_only(totals):
     for c in ledger:
         if c.get("measure", {}).get("kind", "").startswith("bres_"):
             assert c["id"] in text
+
+
+def test_the_jupyter_view_computes_the_same_growth_as_plain_pandas(raw, totals):
+    """The ipywidgets path (growth_view) draws, for each region, the growth plain pandas gives."""
+    spec = bres.growth_view(totals, 2016, 2021, "London").to_dict()
+    bars = {row["geography_name"]: row for row in spec["datasets"][spec["data"]["name"]]}
+    manufacturing = raw[raw["manufacturing"]]
+    for region, rows in manufacturing.groupby("region"):
+        name = rows["GEOGRAPHY_NAME"].iloc[0]  # a NUTS2 name; match by the region's share of rows instead
+        expected = expected_growth(rows, 2016, 2021)
+        found = [b for b in bars.values() if abs(b["growth"] - expected) < 1e-9]
+        assert found, f"region {region} ({name}): no bar with growth {expected}"
+    assert [b["geography_name"] for b in bars.values() if b["highlighted"]] == ["London"]
+    assert "Choose an end year" in json.dumps(bres.growth_view(totals, 2019, 2016, "London").to_dict())

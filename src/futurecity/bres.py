@@ -249,3 +249,21 @@ def growth_figure(chart, bres_frame: pd.DataFrame):
         sources=[bres_frame],
         note="Counts are rounded by ONS in the open-access release, so sums of divisions differ slightly from "
              "published totals.")
+
+
+def growth_view(totals: pd.DataFrame, bres_start: int, bres_end: int, bres_region: str):
+    """The same model as :func:`growth_chart`, computed in pandas for readers running Jupyter
+    (``charts.interact(lambda **v: growth_view(totals, **v), *controls(...))``): manufacturing growth by area
+    between the chosen years, the chosen region highlighted."""
+    if bres_start >= bres_end:
+        return alt.Chart(pd.DataFrame({"text": ["Choose an end year after the start year."]})).mark_text().encode(
+            text="text:N")
+    table = growth(totals, bres_start, bres_end)
+    bars = table[table["sector"] == "manufacturing"].assign(
+        highlighted=lambda t: t["geography_name"] == bres_region)
+    return alt.Chart(bars).mark_bar().encode(
+        x=alt.X("growth:Q", title=f"Manufacturing employment growth {bres_start}-{bres_end}, %"),
+        y=alt.Y("geography_name:N", sort="-x", title=None),
+        color=alt.condition(alt.datum.highlighted, alt.value(charts.HIGHLIGHT), alt.value(charts.PALETTE[4])),
+        tooltip=["geography_name:N", alt.Tooltip("growth:Q", format="+.1f")],
+    )
