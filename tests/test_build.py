@@ -153,7 +153,7 @@ def test_no_data_at_all_exits_2_naming_source_and_remedy(book):
                            "--no-html", "--vintage", "latest"], env=env, capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     assert "01-introduction.ipynb" in done.stderr
-    assert "DataUnavailable" in done.stderr and "futurecity pull" in done.stderr
+    assert "DataUnavailable" in done.stderr and "set FUTURECITY_SNAPSHOTS to the folder" in done.stderr
 
 
 def test_without_snapshots_the_build_goes_live_and_names_what_is_missing(book):

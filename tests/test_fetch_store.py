@@ -93,3 +93,12 @@ def test_a_cached_vintage_that_changed_on_disk_is_refused(api, data_env):
 def test_a_source_without_a_live_api_cannot_be_pulled(data_env):
     with pytest.raises(DataUnavailable, match="no live API"):
         fetch.pull("riaa_sales")
+
+
+def test_the_remedy_never_offers_a_live_pull_for_a_source_without_an_api():
+    from futurecity import registry, store
+
+    file_only = registry.get("owid_sectors")
+    with_api = registry.get("fred_manufacturing")
+    assert "futurecity pull" not in store.remedy(file_only) and file_only.snapshot.file in store.remedy(file_only)
+    assert "futurecity pull fred_manufacturing --live" in store.remedy(with_api)

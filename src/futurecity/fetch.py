@@ -491,7 +491,7 @@ def _check(srcs: list[Source]) -> int:
                 src.id, st["snapshot_file"] or store._origin_url(src),
                 f"no verified pinned snapshot (status: {st['snapshot']}) and no cached vintage in "
                 f"{store.vintages_dir(src)}.",
-                f"set FUTURECITY_SNAPSHOTS to the snapshot folder, or run `futurecity pull {src.id} --live`")))
+                store.remedy(src))))
     return EXIT_DATA if failed else EXIT_OK
 
 

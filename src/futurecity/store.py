@@ -102,13 +102,22 @@ def latest_vintage(src: Source) -> dict | None:
 
 
 def _remedy_pull(src: Source) -> str:
+    if src.live is None:
+        return remedy(src)
     return f"run `futurecity pull {src.id} --live` with a network connection"
 
 
 def _remedy_snapshot(src: Source) -> str:
-    return ("set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots that holds "
-            f"{src.snapshot.file} (in this project's layout: ../shared/data), or {_remedy_pull(src)} "
-            "and build with vintage 'latest'")
+    return remedy(src) + (", and build with vintage 'latest'" if src.live is not None else "")
+
+
+def remedy(src: Source) -> str:
+    """What makes a source's data available: its pinned snapshot, or (when it has an API) a live pull."""
+    where = (f"set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots that holds {src.snapshot.file} "
+             "(in this project's layout: ../shared/data)") if src.snapshot else "provide a pinned snapshot"
+    if src.live is None:
+        return f"{where}; this source has no live API"
+    return f"{where}, or run `futurecity pull {src.id} --live` with a network connection"
 
 
 def _origin_url(src: Source) -> str:
