@@ -408,3 +408,163 @@ def growth_figure(chart, inputs: dict[str, pd.DataFrame], window: dict):
                      "miscellaneous business services, other) and by region."),
         sources=[inputs[SOURCE], inputs[GDP_SOURCE], inputs[DEFLATOR_SOURCE]],
         note=cash_note + " Real terms use the GDP deflator (YBGB); the base year rescales levels, not growth.")
+
+# --- two vintages side by side: the pinned snapshot and a live pull of the revised ONS tables ------------------
+
+RELEASES = ("live", "pinned")
+HOW_TO_GET_BOTH = ("run `futurecity pull berd --live` with a network connection, then build with "
+                   "`--vintage latest` (with FUTURECITY_SNAPSHOTS set, so that the pinned snapshot is read too)")
+
+
+def _release_series(inputs: dict[str, pd.DataFrame], release: str) -> pd.DataFrame:
+    """The UK series of one vintage (:func:`uk_series`), tagged with its release and vintage label."""
+    frame = inputs[SOURCE]
+    is_pinned = frame.attrs.get("vintage") == "pinned"
+    if is_pinned != (release == "pinned"):
+        raise ValueError(f"the {release} inputs hold BERD vintage {frame.attrs.get('vintage')!r}")
+    series = uk_series(cash(frame, inputs[GDP_SOURCE])).dropna(subset=["gbp_m"])
+    return series.assign(release=release, vintage_label=frame.attrs.get("vintage_label", ""))
+
+
+def vintage_comparison(live_inputs: dict[str, pd.DataFrame], pinned_inputs: dict[str, pd.DataFrame], start: int,
+                       end: int | None = None) -> pd.DataFrame:
+    """A live BERD vintage beside the pinned snapshot, for the UK total and each group, year by year.
+
+    ``live_inputs`` and ``pinned_inputs`` are :func:`load_inputs` of a live vintage and of ``"pinned"``. The years
+    compared are those both vintages hold for all BERD, from ``start`` to the last of them (at most ``end``).
+    One row per series, release ('live' or 'pinned') and year: ``vintage_label``, ``basis`` (published or
+    approximate cash), ``gbp_m``, ``growth`` (per cent, from ``start`` to that year, in cash terms) and
+    ``ratio`` (that release's level over the pinned level of the same series and year: how much higher the
+    revised vintage is). ``attrs``: ``start``, ``end`` and the provenance of the live BERD frame.
+    """
+    both = pd.concat([_release_series(live_inputs, "live"), _release_series(pinned_inputs, "pinned")],
+                     ignore_index=True)
+    totals = both[both["series"] == TOTAL].groupby("release")["year"].agg(set)
+    common = sorted(totals["live"] & totals["pinned"])
+    if start not in common:
+        span = f"{common[0]}-{common[-1]}" if common else "none"
+        raise ValueError(f"the two BERD vintages do not both hold {start}; years they share: {span}")
+    last = max(y for y in common if end is None or y <= end)
+    both = both[both["year"].isin([y for y in common if start <= y <= last])]
+    shared = set.intersection(*both.groupby("release")["series"].agg(set))  # a group one vintage lacks is left out
+    both = both[both["series"].isin(shared)]
+    at_start = both.loc[both["year"] == start, ["series", "release", "gbp_m"]]
+    pinned = both.loc[both["release"] == "pinned", ["series", "year", "gbp_m"]]
+    out = (both.merge(at_start, on=["series", "release"], suffixes=("", "_start"))
+           .merge(pinned, on=["series", "year"], suffixes=("", "_pinned")))
+    out["growth"] = (out["gbp_m"] / out["gbp_m_start"] - 1) * 100
+    out["ratio"] = out["gbp_m"] / out["gbp_m_pinned"]
+    out = out[["series", "release", "vintage_label", "basis", "year", "gbp_m", "growth", "ratio"]]
+    out = out.sort_values(["series", "release", "year"], ignore_index=True)
+    out.attrs.update(live_inputs[SOURCE].attrs)
+    out.attrs.update(start=start, end=last)
+    return out
+
+
+def vintage_summary(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The last year of :func:`vintage_comparison` per series (in :data:`CHART_SERIES` order, then the rest):
+    the level in each release, their ratio, and the growth from the start year in each release."""
+    end = comparison.attrs["end"]
+    last = comparison[comparison["year"] == end]
+    wide = last.pivot_table(index="series", columns="release", values=["gbp_m", "growth"])
+    out = pd.DataFrame({"level_pinned": wide[("gbp_m", "pinned")], "level_live": wide[("gbp_m", "live")],
+                        "ratio": wide[("gbp_m", "live")] / wide[("gbp_m", "pinned")],
+                        "growth_pinned": wide[("growth", "pinned")], "growth_live": wide[("growth", "live")]})
+    order = [s for s in CHART_SERIES if s in out.index] + [s for s in out.index if s not in CHART_SERIES]
+    out = out.loc[order]
+    out["growth_gap_pp"] = out["growth_live"] - out["growth_pinned"]
+    out.attrs.update(comparison.attrs)
+    return out
+
+
+def _labels(comparison: pd.DataFrame) -> dict[str, str]:
+    return dict(comparison[["release", "vintage_label"]].drop_duplicates().itertuples(index=False))
+
+
+def vintage_table(comparison: pd.DataFrame):
+    """The summary as a styled table whose caption names both vintages."""
+    summary, labels = vintage_summary(comparison), _labels(comparison)
+    start, end = comparison.attrs["start"], comparison.attrs["end"]
+    columns = {"level_pinned": f"Pinned, {end}, GBP m", "level_live": f"Live, {end}, GBP m",
+               "ratio": "Live / pinned", "growth_pinned": f"Pinned, growth {start}\u2013{end}, %",
+               "growth_live": f"Live, growth {start}\u2013{end}, %", "growth_gap_pp": "Live minus pinned, pp"}
+    caption = (f"Business R&D in two vintages, {start}\u2013{end}, cash terms. Live: {labels['live']}. "
+               f"Pinned: {labels['pinned']} ({APPROXIMATION}).")
+    formats = {columns["level_pinned"]: "{:,.0f}", columns["level_live"]: "{:,.0f}",
+               columns["ratio"]: "{:.3f}", columns["growth_pinned"]: "{:+.1f}", columns["growth_live"]: "{:+.1f}",
+               columns["growth_gap_pp"]: "{:+.1f}"}
+    table = summary.rename(columns=columns).rename_axis(None)
+    return table.style.format(formats).set_caption(caption).set_table_attributes('class="fc-vintages"')
+
+
+def vintage_figure(comparison: pd.DataFrame, live_inputs: dict[str, pd.DataFrame],
+                   pinned_inputs: dict[str, pd.DataFrame]):
+    """Two views: all BERD by year in each vintage, and growth from the start year by series and vintage."""
+    start, end = comparison.attrs["start"], comparison.attrs["end"]
+    labels = _labels(comparison)
+    colour = alt.Color("release:N", scale=alt.Scale(domain=list(RELEASES), range=charts.PALETTE[:2]),
+                       legend=alt.Legend(title="Vintage", labelExpr="datum.label == 'live' ? 'live pull' : "
+                                                                    "'pinned snapshot'"))
+    tooltip = [alt.Tooltip("vintage_label:N", title="Vintage"), alt.Tooltip("year:O", title="Year"),
+               alt.Tooltip("gbp_m:Q", title="GBP million", format=",.0f"),
+               alt.Tooltip("ratio:Q", title="Live / pinned", format=".3f"),
+               alt.Tooltip("growth:Q", title=f"Growth since {start}, %", format="+.1f")]
+    data = comparison[comparison["series"].isin(CHART_SERIES)]
+    level = alt.Chart(data[data["series"] == TOTAL]).mark_line(point=True).encode(
+        x=alt.X("year:O", title=None), y=alt.Y("gbp_m:Q", title="All business R&D, GBP million (cash)"),
+        color=colour, tooltip=tooltip).properties(width=bres.WIDTH, height=200)
+    bars = alt.Chart(data[data["year"] == end]).mark_bar().encode(
+        x=alt.X("growth:Q", title=f"Growth from {start} to {end}, % (cash terms)"),
+        y=alt.Y("series:N", sort=list(CHART_SERIES), title=None, axis=claims.y_axis(labelExpr=SHORT_LABELS)),
+        yOffset=alt.YOffset("release:N", sort=list(RELEASES)), color=colour,
+        tooltip=tooltip).properties(width=bres.WIDTH, height=200)
+    return charts.figure(
+        alt.vconcat(level, bars),
+        title=f"Business R&D in two vintages: a live pull beside the pinned snapshot, {start}\u2013{end}",
+        description=(f"Line: all business R&D by year in each vintage, {start}\u2013{end}. Bars: growth from "
+                     f"{start} to {end} by product group in each vintage. Live: {labels['live']}; pinned: "
+                     f"{labels['pinned']}."),
+        sources=[live_inputs[SOURCE], pinned_inputs[SOURCE], pinned_inputs[GDP_SOURCE]],
+        note=("Live values are GBP million as published; pinned values are approximate cash values (the share "
+              "of UK GDP times UK nominal GDP), so part of the gap in levels is that approximation."))
+
+
+def pinned_beside(inputs: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame] | None, str]:
+    """The pinned inputs to compare a live BERD vintage with, or ``None`` and one sentence saying why not.
+
+    ``None`` when ``inputs`` hold the pinned snapshot itself (one vintage only), or when the snapshot cannot be
+    read (:class:`futurecity.store.DataUnavailable`; the sentence says so and gives the error).
+    """
+    label = inputs[SOURCE].attrs.get("vintage_label", "")
+    if inputs[SOURCE].attrs.get("vintage") == "pinned":
+        return None, (f"Only one vintage of business R&D is available in this build, the pinned {label}; to see "
+                      f"the revised ONS tables beside it, {HOW_TO_GET_BOTH}.")
+    try:
+        return load_inputs("pinned"), ""
+    except store.DataUnavailable as exc:
+        return None, (f"Only one vintage of business R&D is available in this build, the {label}: the pinned "
+                      f"snapshot is not available to compare it with ({exc}).")
+
+
+def vintage_outputs(inputs: dict[str, pd.DataFrame], pinned: dict[str, pd.DataFrame] | None, window: dict,
+                    why_not: str = "") -> list:
+    """What the chapter shows about BERD vintages: the figure and table comparing them, or ``why_not``."""
+    from IPython.display import Markdown
+
+    if pinned is None:
+        return [Markdown(why_not)]
+    comparison = vintage_comparison(inputs, pinned, window["start"], window["end"])
+    total = vintage_summary(comparison).loc[TOTAL]
+    start, end = comparison.attrs["start"], comparison.attrs["end"]
+    text = (f"In {end}, all business R&D in the live pull is {total['ratio']:.3f} times its level in the pinned "
+            f"snapshot; from {start} to {end} it grew by {total['growth_live']:+.1f}% in the live pull and "
+            f"{total['growth_pinned']:+.1f}% in the pinned snapshot (cash terms).")
+    return [Markdown(text), vintage_figure(comparison, inputs, pinned), vintage_table(comparison)]
+
+
+def show_vintages(inputs: dict[str, pd.DataFrame], pinned: dict[str, pd.DataFrame] | None, window: dict,
+                  why_not: str = "") -> None:
+    """Display :func:`vintage_outputs` (a notebook cell's output)."""
+    from IPython.display import display
+
+    display(*vintage_outputs(inputs, pinned, window, why_not))
