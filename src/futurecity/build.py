@@ -106,10 +106,12 @@ def _sha(data: bytes) -> str:
 
 def code_digest(project: Path) -> str:
     """One hash of what every chapter imports: the package source and the project tables in ``data/``
-    (the source registry is accounted per source read, see :func:`_registry_entries`)."""
+    (the source registry is accounted per source read, see :func:`_registry_entries`; the bibliography is read
+    by the HTML build only)."""
     h = hashlib.sha256()
     files = sorted((project / "src" / "futurecity").rglob("*.py"))
-    files += sorted(p for p in (project / "data").glob("*") if p.is_file() and p.name != "sources.yml")
+    files += sorted(p for p in (project / "data").glob("*")
+                    if p.is_file() and p.name != "sources.yml" and p.suffix != ".bib")  # the book, not the run
     for path in files:
         h.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
