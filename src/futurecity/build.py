@@ -135,44 +135,16 @@ def static_key(chapter: Chapter, params: dict, code: str, env: dict) -> dict:
     }
 
 
-def _resolve(project: Path, env: dict, source: str, vintage: str) -> Path | None:
-    """The file that ``store.load(source, vintage)`` would read now (without parsing it)."""
-    from futurecity import config, registry, store
+def reads_still_valid(project: Path, reads: list[dict]) -> bool:
+    """True when every data file the chapter read would be read again, with the same bytes and registry entry.
+    Resolved by :func:`futurecity.store.resolved_file` in this process, whose settings the chapters inherit."""
+    from futurecity import store
 
-    saved = {k: os.environ.get(k) for k in ("FUTURECITY_ROOT", "FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE")}
-    os.environ["FUTURECITY_ROOT"] = str(project)
-    for key in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE"):
-        if env.get(key):
-            os.environ[key] = env[key]
-        else:
-            os.environ.pop(key, None)
-    try:
-        src = registry.get(source)
-        if vintage == "pinned":
-            return store.snapshot_path(src)
-        manifests = store.vintage_manifests(src)
-        if vintage != "latest":
-            manifests = [m for m in manifests if m["vintage"] == vintage]
-        if manifests:
-            return Path(manifests[-1]["dir"]) / manifests[-1]["file"]
-        return store.snapshot_path(src) if vintage == "latest" and config.snapshots_dir() else None
-    except Exception:
-        return None
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def reads_still_valid(project: Path, env: dict, reads: list[dict]) -> bool:
-    """True when every data file the chapter read would be read again, with the same bytes and registry entry."""
     entries = _registry_entries(project)
     for read in reads:
         if entries.get(read["source"]) != read["registry_entry"]:
             return False
-        path = _resolve(project, env, read["source"], read["vintage"])
+        path = store.resolved_file(read["source"], read["vintage"])
         if path is None or str(path) != read["path"] or not path.is_file():
             return False
         if _sha(path.read_bytes()) != read["sha256"]:
@@ -180,14 +152,14 @@ def reads_still_valid(project: Path, env: dict, reads: list[dict]) -> bool:
     return True
 
 
-def cached(chapter: Chapter, key: dict, project: Path, env: dict) -> bool:
+def cached(chapter: Chapter, key: dict, project: Path) -> bool:
     if not (chapter.record.is_file() and chapter.executed.is_file()):
         return False
     try:
         record = json.loads(chapter.record.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return False
-    return record.get("key") == key and reads_still_valid(project, env, record.get("reads", []))
+    return record.get("key") == key and reads_still_valid(project, record.get("reads", []))
 
 
 # --- executing one chapter --------------------------------------------------------------------------------
@@ -373,14 +345,13 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
         print(message, file=out)
     params = {"live": live, "vintage": vintage}
     env = {k: os.environ[k] for k in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE") if os.environ.get(k)}
-    env["FUTURECITY_ROOT"] = str(project)
+    env["FUTURECITY_ROOT"] = os.environ["FUTURECITY_ROOT"] = str(project)  # this process resolves reads too
     if live:  # once per build, not once per chapter
-        os.environ["FUTURECITY_ROOT"] = str(project)
         env[PULLED_ENV] = ",".join(pull_sources(out))
     code = code_digest(project)
     chaps = chapters(project, build_dir)
     keys = {c.docname: static_key(c, params, code, env) for c in chaps}
-    outcomes = [Outcome(c, "cached") for c in chaps if cached(c, keys[c.docname], project, env)]
+    outcomes = [Outcome(c, "cached") for c in chaps if cached(c, keys[c.docname], project)]
     todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(chaps), desc="chapters", unit="nb", file=out, initial=len(outcomes),

@@ -197,29 +197,44 @@ def _provenance(src: Source, **fields) -> dict:
             "citation": src.citation, "unit": src.unit, **fields}
 
 
+def _choice(src: Source, vintage: str) -> dict | str | None:
+    """What ``vintage`` resolves to now: a live vintage's manifest, ``"pinned"`` for the snapshot, or None."""
+    if vintage == "pinned":
+        return "pinned"
+    manifests = vintage_manifests(src)
+    if vintage == "latest":
+        if manifests:
+            return manifests[-1]
+        return "pinned" if src.snapshot is not None and config.snapshots_dir() is not None else None
+    return next((m for m in reversed(manifests) if m["vintage"] == vintage), None)
+
+
+def resolved_file(source_id: str, vintage: str) -> Path | None:
+    """The file :func:`load` would read for ``vintage`` now, without reading it (None when there is none)."""
+    src = registry.get(source_id)
+    choice = _choice(src, vintage)
+    if choice is None:
+        return None
+    return snapshot_path(src) if choice == "pinned" else Path(choice["dir"]) / choice["file"]
+
+
 def load(source_id: str, vintage: str = "pinned", live: bool = False) -> pd.DataFrame:
     """The tidy frame of ``source_id`` (columns as the registry's ``schema``), provenance in ``.attrs``."""
     src = registry.get(source_id)
-    if vintage == "pinned":
-        return _from_snapshot(src)
-    if vintage == "latest":
-        pulled_by_build = src.id in os.environ.get("FUTURECITY_PULLED", "").split(",")
-        if live and src.live is not None and not pulled_by_build:
+    if vintage == "latest" and live and src.live is not None:
+        if src.id not in os.environ.get("FUTURECITY_PULLED", "").split(","):  # not already tried by the build
             from futurecity import fetch
 
             fetch.pull(src)
-        newest = latest_vintage(src)
-        if newest is not None:
-            return _from_vintage(src, newest)
-        if src.snapshot is not None and config.snapshots_dir() is not None:
-            return _from_snapshot(src)
+    choice = _choice(src, vintage)
+    if choice == "pinned":
+        return _from_snapshot(src)
+    if choice is not None:
+        return _from_vintage(src, choice)
+    if vintage == "latest":
         raise DataUnavailable(
             src.id, _origin_url(src),
-            f"no live vintage in the cache ({vintages_dir(src)}) and no pinned snapshot configured.",
-            _remedy_pull(src) + ", or " + (_remedy_snapshot(src) if src.snapshot else "provide a snapshot"))
-    for manifest in vintage_manifests(src):
-        if manifest["vintage"] == vintage:
-            return _from_vintage(src, manifest)
+            f"no live vintage in the cache ({vintages_dir(src)}) and no pinned snapshot configured.", remedy(src))
     known = ", ".join(m["vintage"] for m in vintage_manifests(src)) or "none"
     raise DataUnavailable(src.id, _origin_url(src),
                           f"vintage {vintage!r} is not in the cache ({vintages_dir(src)}; cached: {known}).",
