@@ -193,6 +193,7 @@ def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcom
     os.close(fd)
     os.environ.update(env)
     os.environ["FUTURECITY_READS_LOG"] = log
+    os.environ["FUTURECITY_BUILD"] = "1"  # see futurecity.charts.interact
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(project / "src")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     tmp_out = chapter.executed.with_suffix(".running.ipynb")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -113,10 +114,23 @@ def bind(chart: alt.TopLevelMixin, *controls: Control) -> alt.TopLevelMixin:
     return chart.add_params(*(c.param for c in controls))
 
 
+BUILD_ENV = "FUTURECITY_BUILD"  # set by `futurecity build` in the kernels that execute the chapters
+
+
 def interact(func: Callable[..., alt.TopLevelMixin], *controls: Control):
-    """Run ``func(**values)`` under ``ipywidgets.interact`` with one widget per control (Jupyter readers)."""
+    """Run ``func(**values)`` under ``ipywidgets.interact`` with one widget per control (Jupyter readers).
+
+    In the book build (papermill, no frontend, the cell removed from the page) no widget is created: the
+    widgets' comm traffic under papermill now and then never returns (seen on this project's builds, about one
+    build in fifteen). ``func`` is still called once with every control's default, so the build fails if the
+    model behind the widgets does not run.
+    """
     import ipywidgets
     from IPython.display import display
+
+    if os.environ.get(BUILD_ENV):
+        func(**{c.name: c.value for c in controls})
+        return None
 
     def show(**values):
         display(func(**values))
