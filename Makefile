@@ -22,7 +22,7 @@ test: $(STAMP) chromium book
 	$(BIN)/pytest
 
 unit: $(STAMP)
-	$(BIN)/pytest -m "not browser and not build"
+	$(BIN)/pytest -m "not browser and not build and not site"
 
 setup: $(STAMP) chromium
 

@@ -1,4 +1,4 @@
-"""Business R&D (futurecity.berd) against plain pandas computations on the pinned files.
+"""Business R&D (futurecity.topics.berd) against plain pandas computations on the pinned files.
 
 Expected values are computed here from the SDG BERD file, the regional GDP table and the deflator CSV read with
 pandas alone; the product-group table ``data/berd_product_groups.csv`` is read directly too.
@@ -14,7 +14,9 @@ import re
 import pandas as pd
 import pytest
 
-from futurecity import berd, claims
+from futurecity.claims import ledger as claims_ledger
+from futurecity.claims.measures import Inputs
+from futurecity.topics import berd
 
 BERD_FILE = "uk/ons_sdg951_berd_pct_gdp_2006_2017.csv"
 GDP_FILE = "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv"
@@ -52,13 +54,13 @@ def table(project_root) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def inputs() -> dict:
-    return berd.load_inputs()
+def inputs() -> Inputs:
+    return Inputs("pinned")
 
 
 @pytest.fixture(scope="module")
 def rows(inputs) -> pd.DataFrame:
-    return berd.cash(inputs["berd"], inputs["gdp_nominal"])
+    return berd.rows_of(inputs)
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +89,10 @@ def test_real_growth_uses_the_annual_deflator_and_not_the_base_year(sdg, uk_gdp,
     real = total * uk_gdp.reindex(total.index) / 100 / deflator.reindex(total.index)
     expected = growth(real, 2010, 2017)
     for base in (2006, 2010, 2017, 2022):
-        deflated = berd.real(series, inputs["gdp_deflator"], base)
+        deflated = berd.real(series, inputs.frame("gdp_deflator"), base)
         got = berd.growth(deflated, 2010, 2017, "series", "real_gbp_m").set_index("series").loc[berd.TOTAL]
         assert got["growth"] == pytest.approx(expected, abs=1e-9)
-    at_2010 = berd.real(series, inputs["gdp_deflator"], 2010).set_index(["series", "year"])
+    at_2010 = berd.real(series, inputs.frame("gdp_deflator"), 2010).set_index(["series", "year"])
     assert at_2010.loc[(berd.TOTAL, 2010), "real_gbp_m"] == pytest.approx(at_2010.loc[(berd.TOTAL, 2010), "gbp_m"])
 
 
@@ -145,33 +147,24 @@ def test_a_frame_in_pounds_is_used_as_published(inputs):
     live = pd.DataFrame({"year": [2010, 2019], "measure": "BERD", "geography_code": "K02000001",
                          "geography_name": "United Kingdom", "product_group": "", "value": [100.0, 150.0],
                          "unit": "GBP million, current prices"})
-    assert berd.is_cash(live) and not berd.is_cash(inputs["berd"])
-    got = berd.cash(live, inputs["gdp_nominal"])
+    assert berd.is_cash(live) and not berd.is_cash(inputs.frame("berd"))
+    got = berd.cash(live, inputs.frame("gdp_nominal"))
     assert list(got["gbp_m"]) == [100.0, 150.0]
     assert (got["basis"] == berd.PUBLISHED).all()
     with pytest.raises(ValueError):
-        berd.is_cash(pd.concat([live, inputs["berd"].head(1)]))
-
-
-def test_growth_summary_agrees_with_growth(series, rows, inputs):
-    regions = berd.regional_series(rows)
-    summary = berd.growth_summary(series, regions, inputs["gdp_deflator"], 2010, 2017)
-    nominal = berd.growth(series, 2010, 2017, "series").set_index("series")["growth"]
-    for name, value in nominal.items():
-        assert summary.loc[name, "nominal"] == pytest.approx(value)
-    assert summary.loc["North West", "real"] < summary.loc["North West", "nominal"]
+        berd.is_cash(pd.concat([live, inputs.frame("berd").head(1)]))
 
 
 def test_the_chart_embeds_a_small_table_and_its_controls_cover_the_data(series, rows, inputs):
     table = berd.chart_table(series, berd.regional_series(rows))
-    ledger = claims.ledger()
-    window = claims.definition("C5-1", ledger)["window"]
+    ledger = claims_ledger.chapter_claims(5)
+    window = claims_ledger.definition("C5-1", ledger)["window"]
     end, prices, base = berd.controls(table, window)
     first, last = berd.years(table)
     assert (end.min, end.max, end.value) == (window["start"] + 1, last, min(window["end"], last))
     assert (base.min, base.max) == (first, last)
     assert prices.options == ("real", "nominal")
-    chart = berd.growth_chart(table, inputs["gdp_deflator"], ledger, window, end, prices, base)
+    chart = berd.growth_chart(table, inputs.frame("gdp_deflator"), ledger, window, end, prices, base)
     spec = berd.growth_figure(chart, inputs, window).to_dict()
     rows_embedded = sum(len(d) for d in spec["datasets"].values())
     assert rows_embedded <= table[["panel", "series"]].drop_duplicates().shape[0] + (last - first + 1)

@@ -10,7 +10,10 @@ import json
 import pandas as pd
 import pytest
 
-from futurecity import bres, claims
+from futurecity.claims import ledger as claims_ledger
+from futurecity.data import store
+from futurecity.topics import bres
+from futurecity.viz.embed import wide_by_year
 
 BRES_FILE = "uk/bres_employment_nuts2_sic2digit_2015_2021.csv"
 PAIRS = [(2015, 2019), (2016, 2021), (2015, 2021), (2019, 2020), (2018, 2016)]
@@ -26,7 +29,7 @@ def raw(snapshot_dir) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def totals() -> pd.DataFrame:
-    return bres.sector_totals(bres.load())
+    return bres.sector_totals(store.load(bres.SOURCE))
 
 
 def expected_growth(frame: pd.DataFrame, start: int, end: int) -> float:
@@ -82,14 +85,14 @@ def test_every_region_has_a_name(raw, totals):
 def test_a_missing_year_or_an_unknown_area_is_an_error(totals):
     with pytest.raises(ValueError, match="no year"):
         bres.growth(totals, 2010, 2019)
-    odd = bres.load().head(3).assign(geography_code="ZZZ1")
+    odd = store.load(bres.SOURCE).head(3).assign(geography_code="ZZZ1")
     with pytest.raises(ValueError, match="NUTS1"):
         bres.sector_totals(odd)
 
 
 def test_wide_by_year_round_trips(totals):
     keys = ["geography_code", "geography_name", "level", "sector"]
-    wide = bres.wide_by_year(totals, keys)
+    wide = wide_by_year(totals, keys)
     assert len(wide) == totals[keys].drop_duplicates().shape[0]
     back = wide.melt(id_vars=keys, var_name="year", value_name="value").astype({"year": "int64"})
     merged = back.merge(totals, on=keys + ["year"], suffixes=("_back", ""))
@@ -98,8 +101,8 @@ def test_wide_by_year_round_trips(totals):
 
 
 def test_the_chart_embeds_the_aggregated_table_only(totals):
-    ledger = claims.ledger()
-    window = claims.definition("C5-8a", ledger)["window"]
+    ledger = claims_ledger.chapter_claims(5)
+    window = claims_ledger.definition("C5-8a", ledger)["window"]
     start, end, region = bres.controls(totals, window)
     assert (start.min, start.max, start.value) == (totals["year"].min(), totals["year"].max(), window["start"])
     assert (end.min, end.max, end.value) == (totals["year"].min(), totals["year"].max(), window["end"])

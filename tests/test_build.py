@@ -24,6 +24,7 @@ from conftest import PROJECT, snapshots
 pytestmark = pytest.mark.build
 
 INTRO = "chapters/01-introduction"
+PROSPECTS = "chapters/05-prospects"
 
 
 def _copy_project(dest: Path, chapters: list[str]) -> Path:
@@ -42,9 +43,8 @@ def _copy_project(dest: Path, chapters: list[str]) -> Path:
     return dest
 
 
-@pytest.fixture()
-def book(tmp_path: Path) -> dict:
-    project = _copy_project(tmp_path / "book", [INTRO])
+def _book(tmp_path: Path, chapters: list[str]) -> dict:
+    project = _copy_project(tmp_path / "book", chapters)
     snaps = tmp_path / "snapshots"
     shutil.copytree(snapshots(), snaps)
     env = {**os.environ, "FUTURECITY_SNAPSHOTS": str(snaps), "FUTURECITY_CACHE": str(tmp_path / "cache")}
@@ -52,9 +52,20 @@ def book(tmp_path: Path) -> dict:
     return {"project": project, "snapshots": snaps, "env": env}
 
 
+@pytest.fixture()
+def book(tmp_path: Path) -> dict:
+    return _book(tmp_path, [INTRO])
+
+
+@pytest.fixture()
+def two_chapters(tmp_path: Path) -> dict:
+    return _book(tmp_path, [INTRO, PROSPECTS])
+
+
 def build(book: dict, *args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]), "--no-html", *args]
-    return subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600,
+                          cwd=book.get("cwd"))
 
 
 def statuses(done: subprocess.CompletedProcess) -> dict[str, str]:
@@ -76,7 +87,7 @@ def test_unchanged_book_executes_nothing_and_touching_files_changes_nothing(book
     assert statuses(second) == {"01-introduction.ipynb": "cached"}
 
     # New modification times, same bytes: notebook, a module, the registry and every snapshot file.
-    touched = [book["project"] / f"{INTRO}.ipynb", book["project"] / "src" / "futurecity" / "store.py",
+    touched = [book["project"] / f"{INTRO}.ipynb", book["project"] / "src" / "futurecity" / "data" / "store.py",
                book["project"] / "data" / "sources.yml", *book["snapshots"].rglob("*.csv")]
     for path in touched:
         os.utime(path, (path.stat().st_atime + 3600, path.stat().st_mtime + 3600))
@@ -94,7 +105,6 @@ def test_changed_data_with_updated_registry_hash_reexecutes(book):
     registry = yaml.safe_load(registry_path.read_text(encoding="utf-8"))
     entry = next(e for e in registry["sources"] if e["id"] == read["source"])
     data_file = book["snapshots"] / entry["snapshot"]["file"]
-    assert Path(read["path"]) == data_file
     lines = data_file.read_bytes().rstrip(b"\n").split(b"\n")
     data_file.write_bytes(b"\n".join(lines[:-1]) + b"\n")
     old_hash, new_hash = entry["snapshot"]["sha256"], hashlib.sha256(data_file.read_bytes()).hexdigest()
@@ -109,7 +119,9 @@ def test_changed_data_with_updated_registry_hash_reexecutes(book):
 def test_changed_data_without_registry_update_is_refused(book):
     assert build(book).returncode == 0
     record = json.loads((book["project"] / "_build" / "executed" / f"{INTRO}.inputs.json").read_text())
-    data_file = Path(record["reads"][0]["path"])
+    registry = yaml.safe_load((book["project"] / "data" / "sources.yml").read_text(encoding="utf-8"))
+    entry = next(e for e in registry["sources"] if e["id"] == record["reads"][0]["source"])
+    data_file = book["snapshots"] / entry["snapshot"]["file"]
     data_file.write_bytes(data_file.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[0] + b"\n")
     again = build(book)
     assert again.returncode == 2, again.stderr
@@ -118,7 +130,7 @@ def test_changed_data_without_registry_update_is_refused(book):
 
 def test_changed_module_reexecutes(book):
     assert statuses(build(book)) == {"01-introduction.ipynb": "executed"}
-    module = book["project"] / "src" / "futurecity" / "charts.py"
+    module = book["project"] / "src" / "futurecity" / "viz" / "theme.py"
     module.write_text(module.read_text(encoding="utf-8") + "\n# a changed line\n", encoding="utf-8")
     assert statuses(build(book)) == {"01-introduction.ipynb": "executed"}
 
@@ -150,10 +162,11 @@ def test_a_raising_notebook_fails_the_build_with_its_name_and_cell(book):
 def test_no_data_at_all_exits_2_naming_source_and_remedy(book):
     env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
     done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
-                           "--no-html", "--vintage", "latest"], env=env, capture_output=True, text=True)
+                           "--no-html", "--vintage", "latest"], env=env, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 2, done.stderr
     assert "01-introduction.ipynb" in done.stderr
-    assert "DataUnavailable" in done.stderr and "set FUTURECITY_SNAPSHOTS to the folder" in done.stderr
+    assert "NeedsLiveData" in done.stderr and "set FUTURECITY_SNAPSHOTS to the folder" in done.stderr
 
 
 def test_without_snapshots_the_build_goes_live_and_names_what_is_missing(book):
@@ -170,3 +183,57 @@ def test_without_snapshots_the_build_goes_live_and_names_what_is_missing(book):
     assert "no snapshot folder configured" in done.stderr
     assert "live pull failed" in done.stderr and "http://127.0.0.1:9" in done.stderr
     assert "01-introduction.ipynb" in done.stderr and "FUTURECITY_SNAPSHOTS" in done.stderr
+
+
+# --- what each chapter's key covers ---------------------------------------------------------------------------
+
+def _edit(path: Path, line: str = "\n# a changed line\n") -> None:
+    path.write_text(path.read_text(encoding="utf-8") + line, encoding="utf-8")
+
+
+def both(done: subprocess.CompletedProcess) -> dict[str, str]:
+    assert done.returncode == 0, done.stderr
+    return statuses(done)
+
+
+EXECUTED = {"01-introduction.ipynb": "executed", "05-prospects.ipynb": "executed"}
+CACHED = {"01-introduction.ipynb": "cached", "05-prospects.ipynb": "cached"}
+ONLY_5 = {"01-introduction.ipynb": "cached", "05-prospects.ipynb": "executed"}
+
+
+def test_each_chapter_reexecutes_only_for_what_it_imported_or_read(two_chapters):
+    book, src = two_chapters, two_chapters["project"] / "src" / "futurecity"
+    assert both(build(book)) == EXECUTED
+    assert both(build(book)) == CACHED
+    _edit(src / "topics" / "berd.py")  # chapter 5's topic: chapter 1 does not import it
+    assert both(build(book)) == ONLY_5
+    _edit(src / "topics" / "music.py")
+    assert both(build(book)) == ONLY_5
+    ledger = book["project"] / "data" / "claims.yml"  # a chapter 5 entry: its tolerance moves
+    text = ledger.read_text(encoding="utf-8")
+    assert text.count("rule: {kind: within, tolerance: 1.5}") == 2
+    ledger.write_text(text.replace("rule: {kind: within, tolerance: 1.5}", "rule: {kind: within, tolerance: 2}", 1),
+                      encoding="utf-8")
+    assert both(build(book)) == ONLY_5
+    table = book["project"] / "data" / "berd_product_groups.csv"  # a project table only chapter 5 reads
+    table.write_text(table.read_text(encoding="utf-8").replace("Software development", "software development"),
+                     encoding="utf-8")
+    assert both(build(book)) == ONLY_5
+    _edit(src / "topics" / "longrun.py")  # chapter 1's topic only
+    assert both(build(book)) == {"01-introduction.ipynb": "executed", "05-prospects.ipynb": "cached"}
+    _edit(src / "viz" / "theme.py")  # shared by both
+    assert both(build(book)) == EXECUTED
+
+
+def test_keys_compare_content_not_paths(two_chapters, tmp_path):
+    """The same snapshots reached by a relative path, and the same project moved to another folder, re-execute
+    nothing."""
+    book = two_chapters
+    assert both(build(book)) == EXECUTED
+    book["cwd"] = str(tmp_path)
+    book["env"]["FUTURECITY_SNAPSHOTS"] = "snapshots"  # relative to the working directory
+    assert both(build(book)) == CACHED
+    moved = tmp_path / "elsewhere"
+    shutil.move(str(book["project"]), moved)
+    book["project"] = moved
+    assert both(build(book)) == CACHED

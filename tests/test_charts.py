@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from futurecity import charts
+from futurecity.viz import controls as charts
 
 YEAR = charts.Control.range("year", 2000, 2010, 1, 2005, "Year")
 KIND = charts.Control.select("kind", ["a", "b"], "b", "Kind")

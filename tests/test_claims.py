@@ -1,7 +1,8 @@
 """The claims engine on small hand-made frames: every rule kind, every status, and statuses that follow the value.
 
 The frames here are fixtures (not data): tiny BRES and BERD tables whose growth rates are easy to work out, handed
-to the engine through :class:`futurecity.claims.Inputs`, so no snapshot is read.
+to the engine through :class:`futurecity.claims.measures.Inputs`, so no snapshot is read. The topics that register
+the measures used here (BRES, BERD) are imported; the engine itself imports none of them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from futurecity import claims
+from futurecity.claims import evaluate, ledger, measures, rules
+from futurecity.errors import DataUnavailable
+from futurecity.topics import berd, bres  # noqa: F401  (register their measures)
+from futurecity.viz import badges
+from vega_eval import marks
 
 BRES_UNIT = "employment (employees plus working owners), count"
 
@@ -49,7 +54,7 @@ def berd_frames(last_year: int = 2019, unit: str = "GBP million, current prices"
     berd.insert(1, "measure", "BERD")
     berd["unit"] = unit
     berd.attrs.update(source="berd", vintage="live-fixture", vintage_label="a live fixture")
-    gdp = pd.DataFrame({"year": list(years), "geography_code": "UK", "geography_name": "United Kingdom",
+    gdp = pd.DataFrame({"year": list(years), "geography_code": "K02000001", "geography_name": "United Kingdom",
                         "value": 10000.0, "unit": "GBP million"})
     gdp.attrs.update(source="gdp_nominal", vintage="live-fixture", vintage_label="a live fixture")
     deflator = pd.DataFrame({"period": [str(y) for y in years], "frequency": "year", "year": list(years),
@@ -72,7 +77,7 @@ LONDON_MANUFACTURING = {"kind": "bres_growth", "sector": "manufacturing", "geogr
 
 
 def evaluate_one(c: dict, frames: dict[str, pd.DataFrame]) -> dict:
-    return claims.evaluate(claims=[c], inputs=claims.Inputs(frames=frames))[0]
+    return evaluate.evaluate(measures.Inputs(frames=frames), claims=[c])[0]
 
 
 # --- rules --------------------------------------------------------------------------------------------------
@@ -94,12 +99,23 @@ def evaluate_one(c: dict, frames: dict[str, pd.DataFrame]) -> dict:
     ({"kind": "not_reproducible", "reason": "no data"}, None, None, "not reproducible"),
 ])
 def test_each_rule_kind(rule, value, paper, status):
-    assert claims.apply_rule(rule, value, paper) == status
+    assert rules.apply_rule(rule, value, paper) == status
 
 
 def test_a_rule_cannot_judge_a_missing_value():
     with pytest.raises(ValueError):
-        claims.apply_rule({"kind": "within", "tolerance": 1}, None, 2)
+        rules.apply_rule({"kind": "within", "tolerance": 1}, None, 2)
+
+
+def test_a_new_rule_kind_is_registered_without_editing_the_engine(monkeypatch):
+    monkeypatch.setattr(rules, "RULE_KINDS", dict(rules.RULE_KINDS))
+    rules.rule_kind("between", params=("low", "high"), describe=lambda r: f"between {r['low']} and {r['high']}",
+                    vega=lambda r, v, paper: f"({v}) >= {r['low']} && ({v}) <= {r['high']}")(
+        lambda r, value, paper: r["low"] <= value <= r["high"])
+    c = claim("X", LONDON_MANUFACTURING, {"kind": "between", "low": 5, "high": 8}, None)
+    assert evaluate_one(c, {"bres_employment": bres_frame(107.0)})["status"] == "reproduced"
+    assert evaluate_one(c, {"bres_employment": bres_frame(110.0)})["status"] == "differs"
+    assert "between 5 and 8" in evaluate_one(c, {"bres_employment": bres_frame(110.0)})["note"]
 
 
 # --- statuses from the engine -------------------------------------------------------------------------------
@@ -189,16 +205,29 @@ def test_share_of_gdp_change_from_cash_values():
     assert result["value"] == pytest.approx((100 * 1.05 ** 9 - 100) / 10000 * 100, abs=1e-4)
 
 
-def test_unavailable_data_needs_live_data(monkeypatch, tmp_path):
-    monkeypatch.setenv("FUTURECITY_SNAPSHOTS", str(tmp_path))  # an empty folder: no snapshot there
+def test_no_snapshot_folder_configured_needs_live_data(monkeypatch):
+    monkeypatch.delenv("FUTURECITY_SNAPSHOTS")
     c = claim("X", LONDON_MANUFACTURING, {"kind": "within", "tolerance": 1}, 7)
-    result = claims.evaluate(claims=[c])[0]
-    assert result["status"] == "needs live data"
-    assert "bres_employment" in result["note"]
+    result = evaluate.evaluate(claims=[c])[0]
+    assert result["status"] == "needs live data" and result["needs"] == "bres_employment"
+    assert "futurecity pull bres_employment --live" in result["note"]
+
+
+@pytest.mark.parametrize("folder", ["empty", "missing"])
+def test_a_configured_snapshot_folder_without_the_file_is_an_error_not_a_status(monkeypatch, tmp_path, folder):
+    monkeypatch.setenv("FUTURECITY_SNAPSHOTS", str(tmp_path if folder == "empty" else tmp_path / "nowhere"))
+    c = claim("X", LONDON_MANUFACTURING, {"kind": "within", "tolerance": 1}, 7)
+    with pytest.raises(DataUnavailable, match="does not exist"):
+        evaluate.evaluate(claims=[c])
+
+
+def test_an_unregistered_measure_kind_is_an_error():
+    with pytest.raises(KeyError, match="no measure 'guess'"):
+        evaluate_one(claim("X", {"kind": "guess"}, {"kind": "within", "tolerance": 1}, 7), {})
 
 
 def test_every_status_is_one_of_the_five():
-    assert set(claims.STATUSES) == {"reproduced", "differs", "needs live data", "not reproducible", "pending"}
+    assert set(rules.STATUSES) == {"reproduced", "differs", "needs live data", "not reproducible", "pending"}
 
 
 # --- the ledger ---------------------------------------------------------------------------------------------
@@ -209,20 +238,28 @@ def _write(tmp_path, entries):
     return path
 
 
-def test_ledger_refuses_unknown_rule_and_duplicate_ids(tmp_path):
+def test_ledger_refuses_unknown_rule_missing_parameter_and_duplicate_ids(tmp_path):
     good = claim("X", LONDON_MANUFACTURING, {"kind": "within", "tolerance": 1}, 7)
-    assert claims.ledger(_write(tmp_path, [good]))[0]["id"] == "X"
+    assert ledger.ledger(_write(tmp_path, [good]))[0]["id"] == "X"
     with pytest.raises(ValueError, match="rule kind"):
-        claims.ledger(_write(tmp_path, [claim("X", None, {"kind": "roughly"}, 7)]))
+        ledger.ledger(_write(tmp_path, [claim("X", None, {"kind": "roughly"}, 7)]))
+    with pytest.raises(ValueError, match="lacks"):
+        ledger.ledger(_write(tmp_path, [claim("X", None, {"kind": "within"}, 7)]))
     with pytest.raises(ValueError, match="duplicate"):
-        claims.ledger(_write(tmp_path, [good, good]))
-    with pytest.raises(ValueError, match="measure kind"):
-        claims.ledger(_write(tmp_path, [claim("X", {"kind": "guess"}, {"kind": "within", "tolerance": 1}, 7)]))
+        ledger.ledger(_write(tmp_path, [good, good]))
+
+
+def test_every_measure_the_ledger_names_is_registered_by_a_topic():
+    from futurecity import topics
+
+    topics.load_all()
+    named = {c["measure"]["kind"] for c in ledger.ledger() if "measure" in c}
+    assert named and named <= set(measures.MEASURES)
 
 
 def test_ledger_rules_are_machine_readable():
-    for c in claims.ledger():
-        assert c["rule"]["kind"] in claims.RULE_KINDS
+    for c in ledger.ledger():
+        assert c["rule"]["kind"] in rules.RULE_KINDS
         needed = {"within": "tolerance", "greater_than": "threshold", "less_than": "threshold", "top_n": "n",
                   "direction": "expect", "not_reproducible": "reason"}[c["rule"]["kind"]]
         assert needed in c["rule"], c["id"]
@@ -234,10 +271,37 @@ def test_ledger_rules_are_machine_readable():
 
 def test_browser_verdicts_take_tolerance_and_paper_value_from_the_ledger():
     c = claim("X", LONDON_MANUFACTURING, {"kind": "within", "tolerance": 1.5}, 7)
-    expr = claims.verdict_expression(c["rule"], "datum.v", c["paper_value"])
+    expr = rules.verdict_expression(c["rule"], "datum.v", c["paper_value"])
     assert "1.5" in expr and "(7)" in expr
-    calc = claims.badge_calculations(c, "datum.v", "s", "e")
+    calc = badges.badge_calculations(c, "datum.v", "s", "e")
     assert "s == 2015 && e == 2019" in calc["verdict"]
-    assert claims.ANOTHER_WINDOW in calc["verdict"] and claims.ANOTHER_WINDOW in calc["badge"]
+    assert badges.ANOTHER_WINDOW in calc["verdict"] and badges.ANOTHER_WINDOW in calc["badge"]
     with pytest.raises(ValueError):
-        claims.verdict_expression({"kind": "not_reproducible", "reason": "x"}, "datum.v")
+        rules.verdict_expression({"kind": "not_reproducible", "reason": "x"}, "datum.v")
+
+
+RULE_GRID = [
+    ({"kind": "within", "tolerance": 1.5}, 7), ({"kind": "within", "tolerance": 0.05}, 0.2),
+    ({"kind": "greater_than", "threshold": 100}, None), ({"kind": "greater_than", "threshold": 0}, None),
+    ({"kind": "less_than", "threshold": 0}, None), ({"kind": "top_n", "n": 2}, None),
+    ({"kind": "direction", "expect": "fall"}, None), ({"kind": "direction", "expect": "rise"}, None),
+]
+VALUES = [-3.0, -0.00001, 0.0, 0.15, 0.25, 0.2500001, 1, 2, 3, 5.5, 5.49999, 8.5, 8.50004, 8.50006, 99.99999,
+          100.0, 100.00004, 100.2]
+
+
+def test_every_rule_gives_the_same_verdict_in_the_browser_as_in_python():
+    """Each rule's Vega expression, evaluated by the book's vendored Vega under Node, against apply_rule, over a
+    grid of values around every threshold (rounding at DIGITS decimals included)."""
+    import altair as alt
+
+    layers = []
+    for i, (rule, paper) in enumerate(RULE_GRID):
+        layers.append(alt.Chart(pd.DataFrame({"v": VALUES})).transform_calculate(
+            verdict=rules.verdict_expression(rule, "datum.v", paper)).mark_point().encode(x="v:Q").properties(
+            name=f"rule{i}x"))
+    browser = marks(alt.layer(*layers).to_dict(), [{}])[0]
+    for i, (rule, paper) in enumerate(RULE_GRID):
+        got = {item["v"]: item["verdict"] for item in browser[f"rule{i}x_marks"]}
+        expected = {v: rules.apply_rule(rule, v, paper) for v in VALUES}
+        assert got == expected, rule

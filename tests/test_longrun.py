@@ -44,12 +44,14 @@ def expected_us() -> pd.Series:
 @pytest.fixture(scope="module")
 def frames():
     require_snapshots()
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FUTURECITY_SNAPSHOTS", str(SNAPSHOTS))
-        uk = longrun.uk_industry_share()
-        us = longrun.us_manufacturing_share()
+        from futurecity.data import store
+
+        uk = longrun.uk_industry_share(store.load(longrun.UK_SOURCE))
+        us = longrun.us_manufacturing_share(store.load(longrun.US_SOURCE))
     return uk, us, longrun.longrun_shares(uk, us)
 
 
@@ -89,7 +91,7 @@ def test_us_partial_year_is_left_out(frames):
 
 def test_labels_say_what_is_measured(frames):
     uk, us, shares = frames
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     assert set(uk["series"]) == {longrun.UK_SERIES} and set(us["series"]) == {longrun.US_SERIES}
     assert "industry" in longrun.UK_SERIES and "construction" in longrun.UK_SERIES
@@ -110,7 +112,7 @@ def test_provenance_is_carried_over(frames):
 
 def test_landmarks_match_plain_pandas(frames):
     _, _, shares = frames
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     marks = longrun.landmarks(shares)
     for label, expected in ((longrun.UK_SERIES, expected_uk()), (longrun.US_SERIES, expected_us())):
@@ -127,7 +129,7 @@ def test_landmarks_match_plain_pandas(frames):
 @pytest.mark.parametrize("centred", [False, True])
 def test_rolling_mean_matches_pandas_on_annual_series(frames, window, centred):
     _, us, _ = frames
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     expected = expected_us().rolling(window, min_periods=1, center=centred).mean()
     got = as_series(longrun.rolling_mean(us, window, centred=centred))
@@ -135,7 +137,7 @@ def test_rolling_mean_matches_pandas_on_annual_series(frames, window, centred):
 
 
 def test_rolling_mean_counts_calendar_years_not_rows():
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     frame = pd.DataFrame({"year": [2000, 2001, 2005, 2006], "series": "s", "value": [1.0, 2.0, 3.0, 4.0],
                           "unit": "u"})
@@ -148,7 +150,7 @@ def test_rolling_mean_counts_calendar_years_not_rows():
 
 def test_chart_binds_both_params_to_range_inputs_and_embeds_annual_data(frames):
     _, _, shares = frames
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     start, smoothing = longrun.controls(shares)
     spec = longrun.longrun_chart(shares, start, smoothing).to_dict()
@@ -172,7 +174,7 @@ def test_chart_binds_both_params_to_range_inputs_and_embeds_annual_data(frames):
 
 def test_view_for_widgets_filters_and_smooths(frames):
     _, _, shares = frames
-    from futurecity import longrun
+    from futurecity.topics import longrun
 
     spec = longrun.longrun_view(shares, 1950, 5).to_dict()
     (rows,) = spec["datasets"].values()

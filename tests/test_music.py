@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from futurecity import music
+from futurecity.data import store
+from futurecity.topics import music
 
 RIAA_FILE = "world/riaa_us_music_sales_by_format_1973_2019.csv"
 
@@ -20,7 +21,7 @@ def raw(snapshot_dir) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def revenue() -> pd.DataFrame:
-    return music.revenue_by_family(music.load())
+    return music.revenue_by_family(store.load(music.SOURCE))
 
 
 def is_streaming(fmt: str) -> bool:
@@ -67,7 +68,7 @@ def test_every_family_in_every_year(revenue):
 
 
 def test_the_chart_embeds_one_row_per_family_and_basis(revenue):
-    spec = music.revenue_figure(music.revenue_chart(revenue, music.controls()), music.load(), revenue).to_dict()
+    spec = music.revenue_figure(music.revenue_chart(revenue, music.controls()), store.load(music.SOURCE), revenue).to_dict()
     rows = sum(len(d) for d in spec["datasets"].values())
     assert rows == len(music.FAMILY_ORDER) * len(music.METRICS)
     assert len(json.dumps(spec)) < 40_000

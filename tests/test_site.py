@@ -9,7 +9,9 @@ import nbformat
 import pytest
 
 from conftest import PROJECT
-from futurecity.build import toc_files
+from futurecity.book.build import toc_files
+
+pytestmark = pytest.mark.site
 
 HTML = PROJECT / "_build" / "html"
 CHAPTERS = [doc for doc in toc_files(PROJECT) if (PROJECT / f"{doc}.ipynb").is_file()]

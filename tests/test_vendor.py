@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import altair as alt
 import yaml
 
@@ -34,6 +36,7 @@ def test_book_loads_every_vendored_script_and_no_cdn():
     assert config["nb_ipywidgets_js"] == {}
 
 
+@pytest.mark.site
 def test_built_pages_reference_no_external_script():
     html = PROJECT / "_build" / "html"
     pages = list(html.rglob("*.html"))

@@ -6,7 +6,7 @@ Every location can be moved by an environment variable, so a test or a reader ca
   package lives in.
 - ``FUTURECITY_SNAPSHOTS``: the folder of pinned snapshots (holds ``uk/`` and ``world/``); no default.
 - ``FUTURECITY_CACHE``: the store of live vintages; defaults to ``<root>/.cache/futurecity`` (git-ignored).
-- ``FUTURECITY_URL_<ID>``: the base URL of one source's live API (see :mod:`futurecity.registry`).
+- ``FUTURECITY_URL_<ID>``: the base URL of one source's live API (see :mod:`futurecity.data.registry`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,329 @@
+"""Build the book: execute every chapter once with papermill, then build the HTML from the executed copies.
+
+``futurecity build`` (exit 0 built; 1 a chapter failed; 2 data unavailable):
+
+1. reads the chapters from ``_toc.yml``;
+2. executes each with papermill (parameters ``live`` and ``vintage``), in parallel on the available cores, into
+   ``_build/executed/`` (never into ``chapters/``), unless its cached execution is still valid;
+3. copies the executed notebooks with the book's configuration into ``_build/src/`` and runs Jupyter Book on it
+   (warnings are errors; the notebooks are not executed again), which writes ``_build/html/``.
+
+The execution cache (:mod:`futurecity.book.cache`) is keyed on content, never on modification times or paths:
+a chapter is executed again only when its notebook, its parameters, a package file it imports, or a data file,
+project table or ledger entry it read has changed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from futurecity import reads
+from futurecity.book import cache
+from futurecity.data.access import PULLED_ENV
+from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, ChapterFailed, DataUnavailable
+from futurecity.viz.controls import BUILD_ENV
+
+CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
+
+@dataclass
+class Chapter:
+    """One notebook of the table of contents and where its executed copy goes."""
+
+    docname: str  # as in _toc.yml, e.g. chapters/01-introduction
+    source: Path
+    executed: Path
+    record: Path
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@dataclass
+class Outcome:
+    chapter: Chapter
+    status: str  # executed | cached | failed
+    seconds: float = 0.0
+    error: str = ""
+    data_unavailable: bool = False
+    reads: list[dict] = field(default_factory=list)
+
+
+# --- the table of contents --------------------------------------------------------------------------------
+
+def toc_files(project: Path) -> list[str]:
+    """Every file named in ``_toc.yml`` (root first), without suffix, in reading order."""
+    toc = yaml.safe_load((project / "_toc.yml").read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                found.append(entry["file"])
+            walk(entry.get("chapters"))
+            walk(entry.get("sections"))
+            for part in entry.get("parts", []):
+                walk(part.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return found
+
+
+def chapters(project: Path, build_dir: Path) -> list[Chapter]:
+    out = []
+    for doc in toc_files(project):
+        nb = project / f"{doc}.ipynb"
+        if nb.is_file():
+            out.append(Chapter(doc, nb, build_dir / "executed" / f"{doc}.ipynb",
+                               build_dir / "executed" / f"{doc}.inputs.json"))
+    return out
+
+
+# --- executing one chapter --------------------------------------------------------------------------------
+
+def _kernel_manager_class():
+    """A kernel manager whose kernels talk over Unix sockets with unique names. Over TCP, kernels started at
+    the same moment by parallel chapters can race for the same free port, and a chapter then waits forever for
+    a reply that went to the other kernel."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SocketKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"futurecity-kernel-{uuid.uuid4().hex}"))
+            super().__init__(**kwargs)
+
+    return SocketKernelManager
+
+
+def execute_notebook(source: Path, out: Path, params: dict, timeout: int = CELL_TIMEOUT) -> None:
+    """Execute ``source`` into ``out`` with papermill as the build does: kernels over Unix sockets, the notebook's
+    folder as working directory, and ``timeout`` seconds at most per cell (a stuck kernel fails, never hangs).
+    The kernel inherits this process's environment. Raises papermill's errors."""
+    import papermill
+
+    papermill.execute_notebook(str(source), str(out), parameters=params, kernel_name="python3",
+                               cwd=str(source.parent), progress_bar=False, log_output=False,
+                               execution_timeout=timeout, start_timeout=min(timeout, 120),
+                               kernel_manager_class=_kernel_manager_class())
+
+
+def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcome:
+    """Run one notebook with papermill in this (worker) process; the kernel inherits ``env``."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    chapter.executed.parent.mkdir(parents=True, exist_ok=True)
+    fd, log = tempfile.mkstemp(prefix="reads-", suffix=".jsonl")
+    os.close(fd)
+    os.environ.update(env)
+    os.environ[reads.LOG_ENV] = log
+    os.environ[BUILD_ENV] = "1"  # see futurecity.viz.controls.interact
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(project / "src")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    tmp_out = chapter.executed.with_suffix(".running.ipynb")
+    try:
+        execute_notebook(chapter.source, tmp_out, params)
+    except PapermillExecutionError as exc:
+        cell = _failing_cell(tmp_out)
+        return Outcome(chapter, "failed", time.perf_counter() - start,
+                       error=f"{chapter.source.relative_to(project)}: {cell}raised {exc.ename}: {exc.evalue}",
+                       data_unavailable=exc.ename in (DataUnavailable.__name__, "NeedsLiveData"))
+    except Exception as exc:  # kernel died, notebook unreadable ...
+        return Outcome(chapter, "failed", time.perf_counter() - start,
+                       error=f"{chapter.source.relative_to(project)}: could not be executed: "
+                             f"{type(exc).__name__}: {exc}")
+    finally:
+        logged = reads.read_log(Path(log))
+        Path(log).unlink(missing_ok=True)
+    nb = nbformat.read(tmp_out, as_version=4)
+    for cell in nb.cells:  # the injected parameters stay in the notebook download, hidden on the page
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, tmp_out)
+    os.replace(tmp_out, chapter.executed)
+    return Outcome(chapter, "executed", time.perf_counter() - start, reads=logged)
+
+
+def _failing_cell(path: Path) -> str:
+    """'code cell N (its first line) ' for the cell that raised, N counted as in the chapter's own notebook."""
+    try:
+        import nbformat
+
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return ""
+    code_cells = [c for c in nb.cells if c.cell_type == "code"
+                  and "injected-parameters" not in c.metadata.get("tags", [])]
+    for number, cell in enumerate(code_cells, start=1):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            return f"code cell {number} ({first.strip()[:70]!r}) "
+    return ""
+
+
+# --- the HTML book ----------------------------------------------------------------------------------------
+
+def _sync(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` only when the bytes differ (unchanged files keep their times for Sphinx)."""
+    if dst.is_file() and dst.read_bytes() == src.read_bytes():
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Path:
+    """Assemble ``_build/src``: configuration, static files and templates, bibliography, pages and executed
+    notebooks."""
+    stage = build_dir / "src"
+    wanted: dict[Path, Path] = {}
+    for name in ("_config.yml", "_toc.yml"):
+        wanted[stage / name] = project / name
+    for path in [*(project / "_static").rglob("*"), *(project / "_templates").rglob("*")]:
+        if path.is_file():
+            wanted[stage / path.relative_to(project)] = path
+    config = yaml.safe_load((project / "_config.yml").read_text(encoding="utf-8"))
+    for bib in config.get("bibtex_bibfiles", []):
+        wanted[stage / bib] = project / bib
+    executed = {c.docname: c.executed for c in chaps}
+    for doc in toc_files(project):
+        if doc in executed:
+            wanted[stage / f"{doc}.ipynb"] = executed[doc]
+        else:
+            page = next((project / f"{doc}{ext}" for ext in (".md", ".ipynb") if (project / f"{doc}{ext}").is_file()),
+                        None)
+            if page is None:
+                raise FileNotFoundError(f"_toc.yml lists {doc!r} but no {doc}.md or {doc}.ipynb exists")
+            wanted[stage / page.relative_to(project)] = page
+    for dst, src in wanted.items():
+        _sync(src, dst)
+    for path in list(stage.rglob("*")):  # drop pages no longer in the book
+        if path.is_file() and path not in wanted:
+            path.unlink()
+    return stage
+
+
+def build_html(project: Path, build_dir: Path, stage: Path) -> None:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(stage), "--path-output", str(build_dir.parent),
+           "-W", "-n", "--keep-going", "-q"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
+        raise ChapterFailed(f"Jupyter Book failed (warnings are errors):\n{tail}")
+
+
+# --- the command ------------------------------------------------------------------------------------------
+
+def _settings(live: bool, vintage: str | None) -> tuple[bool, str, str]:
+    """(live, vintage, message) from the command line and FUTURECITY_SNAPSHOTS."""
+    if vintage is not None:
+        return live, vintage, ""
+    if os.environ.get("FUTURECITY_SNAPSHOTS"):
+        return live, "pinned", f"Data: pinned snapshots in {os.environ['FUTURECITY_SNAPSHOTS']}."
+    return True, "latest", ("Data: no snapshot folder configured (FUTURECITY_SNAPSHOTS is not set), so the book "
+                            "is built with live pulls (live=True, vintage='latest').")
+
+
+def pull_sources(out) -> list[str]:
+    """Pull every source with a live API once, before any chapter runs; return the ids tried.
+
+    A failed pull is reported and the build goes on: chapters then read the newest good vintage or the pinned
+    snapshot, and a chapter whose data exist nowhere fails with ``DataUnavailable`` (exit 2).
+    """
+    from tqdm import tqdm
+
+    from futurecity.data import registry, vintages
+
+    live = [s for s in registry.sources().values() if s.live is not None]
+    for src in tqdm(live, desc="live pulls", unit="source", file=out):
+        try:
+            vintages.pull(src)
+        except DataUnavailable as exc:
+            print(f"futurecity build: live pull failed, the last good vintage or the snapshot will be used: "
+                  f"{exc}", file=out)
+    return [s.id for s in live]
+
+
+def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
+          html: bool = True, out=sys.stderr) -> int:
+    from tqdm import tqdm
+
+    project = project.resolve()
+    build_dir = project / "_build"
+    live, vintage, message = _settings(live, vintage)
+    if message:
+        print(message, file=out)
+    params = {"live": live, "vintage": vintage}
+    env = {k: os.environ[k] for k in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE") if os.environ.get(k)}
+    env["FUTURECITY_ROOT"] = os.environ["FUTURECITY_ROOT"] = str(project)  # this process resolves reads too
+    if live:  # once per build, not once per chapter
+        env[PULLED_ENV] = ",".join(pull_sources(out))
+    chaps = chapters(project, build_dir)
+    keys = {c.docname: cache.static_key(c.source, params, project) for c in chaps}
+    outcomes = [Outcome(c, "cached") for c in chaps if cache.valid(c.record, c.executed, keys[c.docname], project)]
+    todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = tqdm(total=len(chaps), desc="chapters", unit="nb", file=out, initial=len(outcomes),
+               disable=not chaps)
+    if todo:
+        # spawn, not fork: a forked worker can inherit locks held by this process's threads (tqdm's monitor).
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_execute, c, project, params, env) for c in todo]
+            for future in cf.as_completed(futures):
+                outcome = future.result()
+                if outcome.status == "executed":
+                    cache.record(outcome.chapter.record, keys[outcome.chapter.docname], outcome.reads, project)
+                outcomes.append(outcome)
+                bar.set_postfix_str(f"{outcome.chapter.name} {outcome.status}")
+                bar.update(1)
+    bar.close()
+    order = {c.docname: i for i, c in enumerate(chaps)}
+    outcomes.sort(key=lambda o: order[o.chapter.docname])
+    print(timing_table(outcomes), file=out)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        for o in failed:
+            print(f"futurecity build: chapter failed: {o.error}", file=out)
+        return EXIT_DATA if all(o.data_unavailable for o in failed) else EXIT_FAILED
+    if html:
+        start = time.perf_counter()
+        stage = stage_book(project, build_dir, chaps)
+        try:
+            build_html(project, build_dir, stage)
+        except ChapterFailed as exc:
+            print(f"futurecity build: {exc}", file=out)
+            return EXIT_FAILED
+        print(f"HTML built in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
+    return EXIT_OK
+
+
+def timing_table(outcomes: list[Outcome]) -> str:
+    width = max([len(o.chapter.name) for o in outcomes] + [len("chapter")])
+    lines = [f"{'chapter':<{width}}  {'status':<8}  {'seconds':>7}"]
+    lines += [f"{o.chapter.name:<{width}}  {o.status:<8}  {o.seconds:>7.1f}" for o in outcomes]
+    return "\n".join(lines)
+
+
+def cmd_build(args) -> int:
+    from futurecity import config
+
+    project = Path(args.project).resolve() if args.project else config.root()
+    return build(project, live=args.live, vintage=args.vintage, jobs=args.jobs, html=not args.no_html)

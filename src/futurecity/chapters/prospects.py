@@ -1,0 +1,76 @@
+"""Chapter 5, What prospects for the industry 4.0 city?: employment (BRES), business R&D (BERD) and music (RIAA),
+with the section's claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from futurecity.chapters.common import claim_facts, data_basis, glue
+from futurecity.claims import evaluate, ledger
+from futurecity.claims.measures import Inputs
+from futurecity.facts import Fact
+from futurecity.topics import berd, bres, music
+from futurecity.viz.controls import interact
+
+CHAPTER = 5
+EMPLOYMENT_CLAIMS = ("C5-8a", "C5-8b", "C5-9a", "C5-9b", "C5-9c")
+RD_CLAIMS = ("C5-1", "C5-2", "C5-3", "C5-4", "C5-5")
+
+
+@dataclass
+class Prospects:
+    inputs: Inputs
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.claims = ledger.chapter_claims(CHAPTER)
+        self.results = evaluate.evaluate(self.inputs, claims=self.claims)
+        self.employment_window = ledger.definition("C5-8a", self.claims)["window"]
+        self.rd_window = ledger.definition("C5-1", self.claims)["window"]
+        self.totals = bres.totals(self.inputs)
+        self.facts = {
+            **claim_facts(self.results, EMPLOYMENT_CLAIMS),
+            **claim_facts(self.results, RD_CLAIMS, values=False),
+            "data_basis": data_basis(self.inputs.vintage),
+            **bres.facts(self.inputs, self.employment_window),
+            **berd.facts(self.inputs, self.rd_window),
+            **music.facts(self.inputs),
+        }
+
+    def glue(self) -> None:
+        glue(self.facts)
+
+    def employment_figure(self):
+        """Growth by region between two years the reader chooses, with the employment claims' badges."""
+        chart = bres.growth_chart(self.totals, self.claims, *bres.controls(self.totals, self.employment_window))
+        return bres.growth_figure(chart, self.totals)
+
+    def employment_widgets(self):
+        """The same model computed in pandas, with ipywidgets, for readers running Jupyter."""
+        interact(lambda **v: bres.growth_view(self.totals, **v),
+                        *bres.controls(self.totals, self.employment_window))
+
+    def rd_figure(self):
+        """Business R&D since the paper's start year, with the R&D claims' badges."""
+        table = berd.chart_table_of(self.inputs)
+        chart = berd.growth_chart(table, self.inputs.frame(berd.DEFLATOR_SOURCE), self.claims, self.rd_window,
+                                  *berd.controls(table, self.rd_window))
+        return berd.growth_figure(chart, self.inputs, self.rd_window)
+
+    def rd_vintages(self) -> None:
+        """A live BERD vintage beside the pinned snapshot, or one sentence on how to see both."""
+        pinned, why_not = berd.pinned_beside(self.inputs)
+        berd.show_vintages(self.inputs, pinned, self.rd_window, why_not)
+
+    def music_figure(self):
+        revenue = music.revenue(self.inputs)
+        return music.revenue_figure(music.revenue_chart(revenue, music.controls()),
+                                    self.inputs.frame(music.SOURCE), revenue)
+
+    def claims_table(self):
+        return evaluate.chapter_table(self.results, CHAPTER)
+
+
+def open(vintage: str = "pinned", live: bool = False) -> Prospects:  # noqa: A001  (the chapter's verb)
+    """Chapter 5 on ``vintage`` (pulled first when ``live``)."""
+    return Prospects(Inputs(vintage=vintage, live=live))

@@ -1,0 +1,74 @@
+"""The claims ledger, ``data/claims.yml``: every checkable claim of the paper, keyed by the ids of
+``../shared/claims.md`` (the tests hold the two against each other).
+
+Per claim: id, chapter, label, statement, paper_value, unit, rule (a registered kind, see
+:mod:`futurecity.claims.rules`), window (start and end years; ``end: latest`` is the latest complete year the
+data hold; both null where no window applies), sources, and, once its chapter is written, the measure that
+computes it (a kind registered by a topic, see :mod:`futurecity.claims.measures`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from futurecity import config, reads
+from futurecity.claims import rules
+from futurecity.files import sha256_bytes
+
+REQUIRED = ("id", "chapter", "label", "statement", "paper_value", "unit", "rule", "window", "sources")
+LATEST = "latest"
+
+
+def path() -> Path:
+    return config.root() / "data" / "claims.yml"
+
+
+def _check(claim: dict) -> None:
+    missing = [k for k in REQUIRED if k not in claim]
+    if missing:
+        raise ValueError(f"claim {claim.get('id', '?')}: missing keys {missing}")
+    try:
+        rules.check(claim["rule"])
+    except ValueError as exc:
+        raise ValueError(f"claim {claim['id']}: {exc}") from None
+    window = claim["window"]
+    if not isinstance(window, dict) or set(window) != {"start", "end"}:
+        raise ValueError(f"claim {claim['id']}: window must be {{start, end}}, not {window!r}")
+    if not (window["end"] is None or window["end"] == LATEST or isinstance(window["end"], int)):
+        raise ValueError(f"claim {claim['id']}: window end must be a year, 'latest' or null")
+
+
+def ledger(file: Path | None = None) -> list[dict]:
+    """Every claim definition, checked: required keys, unique ids, registered rule kinds, windows."""
+    doc = yaml.safe_load((file or path()).read_text(encoding="utf-8"))
+    claims = doc["claims"]
+    for claim in claims:
+        _check(claim)
+    ids = [c["id"] for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate claim ids in the ledger")
+    return claims
+
+
+def digest(claims: list[dict]) -> str:
+    """A content hash of claim definitions (what the build's cache compares)."""
+    return sha256_bytes(json.dumps(claims, sort_keys=True, default=str).encode())
+
+
+def chapter_claims(chapter: int | None = None) -> list[dict]:
+    """The claims of one chapter (all claims when ``chapter`` is None), in ledger order; the read is logged
+    with the hash of exactly these entries, so editing another chapter's claims re-executes nothing here."""
+    chosen = [c for c in ledger() if chapter is None or c["chapter"] == chapter]
+    reads.log("ledger", chapter=chapter, sha256=digest(chosen))
+    return chosen
+
+
+def definition(claim_id: str, claims: list[dict] | None = None) -> dict:
+    """One claim's definition from the ledger (or from ``claims``)."""
+    for claim in claims if claims is not None else ledger():
+        if claim["id"] == claim_id:
+            return claim
+    raise KeyError(f"no claim {claim_id!r} in the ledger")

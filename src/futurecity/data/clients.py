@@ -1,0 +1,159 @@
+"""The live clients: one per answer format, each turning a source's registered request into an :class:`Answer`
+(the bytes to keep, the URL asked and extra manifest fields), or a :class:`BadAnswer` when the server answered
+with something that is not data.
+
+``FUTURECITY_NOMIS_PAGE_SIZE`` overrides the registry's Nomis page size (rows per request; guests get at most
+25,000, a registered key more).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlparse
+
+from futurecity.data.parsers.base import text
+from futurecity.data.http import HttpSession, env_number, get, query_url
+from futurecity.data.parsers.worldbank import worldbank_page
+from futurecity.data.registry import Source
+from futurecity.errors import ParseError
+
+NOMIS_PAGE_SIZE = 25_000
+MAX_PAGES = 1_000
+
+
+@dataclass
+class Answer:
+    """What a live client got: the bytes to store, the URL asked (with its query) and extra manifest fields."""
+
+    raw: bytes
+    url: str
+    ext: str
+    details: dict = field(default_factory=dict)
+
+
+class BadAnswer(Exception):
+    """The server answered, but not with data the client can use; the answer goes among the rejected."""
+
+    def __init__(self, reason: str, answer: Answer):
+        super().__init__(reason)
+        self.reason, self.answer = reason, answer
+
+
+def fetch_single(http: HttpSession, src: Source, **_) -> Answer:
+    """One GET of the registry's request: ONS generator CSV, ONS time-series JSON, FRED CSV."""
+    resp = get(http, src, src.live_url(), src.live.params)
+    ext = "json" if "json" in src.live.format else "csv"
+    return Answer(resp.content, query_url(src.live_url(), src.live.params), ext,
+                  {"content_type": resp.headers.get("Content-Type", "")})
+
+
+def _csv_page(raw: bytes, what: str) -> tuple[bytes, list[bytes]]:
+    """(header line, data lines) of one CSV page; an HTML page or an empty body is a ParseError."""
+    text(raw, what)
+    lines = raw.removeprefix(codecs.BOM_UTF8).splitlines()
+    return lines[0], [line for line in lines[1:] if line.strip()]
+
+
+def fetch_nomis_csv(http: HttpSession, src: Source, page_size: int | None = None, **_) -> Answer:
+    """Every page of a Nomis CSV query: ``recordoffset`` moves on by the rows received until a page is shorter
+    than the page size (``page_size``, else ``FUTURECITY_NOMIS_PAGE_SIZE``, else the registry's ``page_size``,
+    else 25,000) or empty. The pages are joined under the first page's header; a page with another header is a
+    bad answer."""
+    size = (page_size or int(env_number("FUTURECITY_NOMIS_PAGE_SIZE", 0)) or src.live.page_size
+            or NOMIS_PAGE_SIZE)
+    url, header, rows, urls, previous = src.live_url(), None, [], [], None
+    for _ in range(MAX_PAGES):
+        params = {**src.live.params, "recordoffset": len(rows)}
+        resp = get(http, src, url, params)
+        urls.append(query_url(url, params))
+        if urls[1:] and not resp.content.strip():
+            break
+        try:
+            head, page = _csv_page(resp.content, "Nomis CSV")
+        except ParseError as exc:
+            raise BadAnswer(f"page {len(urls)}: {exc}", Answer(resp.content, urls[-1], "csv")) from exc
+        if header is not None and head != header:
+            raise BadAnswer(f"page {len(urls)} has the header {head.decode(errors='replace')!r}, the first page "
+                            f"{header.decode(errors='replace')!r}",
+                            Answer(resp.content, urls[-1], "csv"))
+        if page and page == previous:
+            raise BadAnswer("the server answered the same page twice (recordoffset ignored?)",
+                            Answer(resp.content, urls[-1], "csv"))
+        header, previous = head, page
+        rows.extend(page)
+        if len(page) < size:
+            break
+    else:
+        raise BadAnswer(f"still no short page after {MAX_PAGES} pages", Answer(resp.content, urls[-1], "csv"))
+    raw = b"\n".join([header, *rows]) + b"\n"
+    return Answer(raw, query_url(url, src.live.params), "csv", {"pages": len(urls), "page_size": size, "urls": urls})
+
+
+def fetch_worldbank_json(http: HttpSession, src: Source, **_) -> Answer:
+    """Page 1 of a World Bank v2 query, then pages 2..``pages`` (its paging header); kept as one JSON list of
+    the pages, each page's bytes unchanged. The HTTP-200 error object is a bad answer."""
+    url, params = src.live_url(), dict(src.live.params)
+    pages, urls, count = [], [], 1
+    while len(pages) < count:
+        page_params = params if not pages else {**params, "page": len(pages) + 1}
+        resp = get(http, src, url, page_params)
+        urls.append(query_url(url, page_params))
+        body = resp.content.removeprefix(codecs.BOM_UTF8).strip()
+        try:
+            paging, _ = worldbank_page(body)
+            count = min(int(paging["pages"]), MAX_PAGES)
+        except (ParseError, ValueError, TypeError) as exc:
+            raise BadAnswer(f"page {len(urls)}: {exc}", Answer(resp.content, urls[-1], "json")) from exc
+        pages.append(body)
+    return Answer(b"[" + b",".join(pages) + b"]", urls[0], "json", {"pages": len(pages), "urls": urls})
+
+
+class _Links(HTMLParser):
+    """The ``href`` of every ``<a>`` on an HTML page, in page order."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href:
+            self.hrefs.append(href.strip())
+
+
+def xlsx_link(html: str, base_url: str) -> str | None:
+    """The absolute URL of the first link on an HTML page to an .xlsx file (``href`` ending ``.xlsx``, or a
+    query value such as ONS's ``/file?uri=/.../berdtimeseries2022.xlsx`` ending so)."""
+    links = _Links()
+    links.feed(html)
+    for href in links.hrefs:
+        parts = urlparse(href)
+        values = [v for vs in parse_qs(parts.query).values() for v in vs]
+        if any(s.lower().endswith(".xlsx") for s in [parts.path, *values]):
+            return urljoin(base_url, href)
+    return None
+
+
+def fetch_berd_xlsx(http: HttpSession, src: Source, **_) -> Answer:
+    """The ONS dataset page (HTML), then the spreadsheet it links to; both URLs go into the manifest."""
+    page_url = query_url(src.live_url(), src.live.params)
+    page = get(http, src, src.live_url(), src.live.params)
+    link = xlsx_link(page.text, page.url)
+    if link is None:
+        raise BadAnswer("the dataset page links to no .xlsx file", Answer(page.content, page_url, "html"))
+    sheet = get(http, src, link)
+    return Answer(sheet.content, link, "xlsx", {"dataset_page": page_url})
+
+
+CLIENTS: dict[str, Callable[..., Answer]] = {
+    "nomis_csv": fetch_nomis_csv,
+    "ons_generator_csv": fetch_single,
+    "ons_timeseries_json": fetch_single,
+    "ons_timeseries_json_annual_uk": fetch_single,
+    "fred_csv": fetch_single,
+    "worldbank_json": fetch_worldbank_json,
+    "berd_xlsx": fetch_berd_xlsx,
+}

@@ -1,0 +1,80 @@
+"""Nomis (ONS labour-market data) formats: the API's CSV and re-saved extracts of it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from futurecity.data.parsers.base import numeric, parser, read_csv
+from futurecity.errors import ParseError
+
+BRES_UNIT = "employment (employees plus working owners), count"
+
+
+def _label_code(labels: pd.Series) -> pd.Series:
+    """'10 : Manufacture of food products' -> '10'."""
+    return labels.astype("string").str.split(" : ", n=1).str[0].str.strip()
+
+
+@parser("bres_resaved_csv")
+def bres_resaved_csv(raw: bytes) -> pd.DataFrame:
+    """A Nomis NM_189_1 extract re-saved with columns DATE, GEOGRAPHY_NAME, GEOGRAPHY_CODE, INDUSTRY_NAME,
+    INDUSTRY_CODE, COUNT (the pinned BRES snapshot)."""
+    cols = ["DATE", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "INDUSTRY_NAME", "INDUSTRY_CODE", "COUNT"]
+    f = read_csv(raw, "BRES extract (CSV)", cols, dtype={"INDUSTRY_CODE": "string", "GEOGRAPHY_CODE": "string"})
+    return pd.DataFrame({
+        "year": numeric(f["DATE"], "BRES DATE").astype("int64"),
+        "geography_code": f["GEOGRAPHY_CODE"].astype("string"),
+        "geography_name": f["GEOGRAPHY_NAME"].astype("string"),
+        "industry_code": f["INDUSTRY_CODE"].astype("string").str.zfill(2),
+        "industry_name": f["INDUSTRY_NAME"].astype("string"),
+        "value": numeric(f["COUNT"], "BRES COUNT"),
+        "unit": BRES_UNIT,
+    })
+
+
+@parser("bres_sections_csv")
+def bres_sections_csv(raw: bytes) -> pd.DataFrame:
+    """Full-time employees by SIC section (DATE, GEOGRAPHY_NAME, SIC_SECTION_NAME, COUNT)."""
+    f = read_csv(raw, "BRES sections extract (CSV)", ["DATE", "GEOGRAPHY_NAME", "SIC_SECTION_NAME", "COUNT"])
+    return pd.DataFrame({
+        "year": numeric(f["DATE"], "DATE").astype("int64"),
+        "geography_name": f["GEOGRAPHY_NAME"].astype("string"),
+        "industry_name": f["SIC_SECTION_NAME"].astype("string"),
+        "value": numeric(f["COUNT"], "COUNT"),
+        "unit": "full-time employees, count",
+    })
+
+
+@parser("census_msoa_csv")
+def census_msoa_csv(raw: bytes) -> pd.DataFrame:
+    """Census 2011 workplace population, one row per MSOA, one column per SIC section; returned long."""
+    area = "2011 super output area - middle layer"
+    f = read_csv(raw, "Census 2011 workplace table (CSV)", [area, "All categories: Industry", "C Manufacturing"])
+    code_name = f[area].astype("string").str.split(" : ", n=1, expand=True)
+    if code_name.shape[1] != 2:
+        raise ParseError(f"Census table: area labels are not 'CODE : name', e.g. {f[area].iloc[0]!r}")
+    long = f.drop(columns=[area]).assign(msoa_code=code_name[0], msoa_name=code_name[1]).melt(
+        id_vars=["msoa_code", "msoa_name"], var_name="industry_name", value_name="value")
+    long["value"] = numeric(long["value"], "Census counts")
+    long["unit"] = "workers by workplace, count"
+    return long
+
+
+@parser("nomis_csv")
+def nomis_csv(raw: bytes) -> pd.DataFrame:
+    """The Nomis API's CSV answer (upper-case headers, OBS_VALUE), as tidy BRES rows."""
+    need = ["DATE", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "INDUSTRY_NAME", "INDUSTRY_CODE", "OBS_VALUE"]
+    f = read_csv(raw, "Nomis CSV", need, dtype={"INDUSTRY_CODE": "string", "GEOGRAPHY_CODE": "string"})
+    code = f["INDUSTRY_CODE"].astype("string")
+    # Nomis gives internal numeric ids in INDUSTRY_CODE for some selections; the label carries the SIC code.
+    sic = _label_code(f["INDUSTRY_NAME"])
+    code = sic.where(sic.str.fullmatch(r"\d{1,2}|[A-U]").fillna(False), code)
+    return pd.DataFrame({
+        "year": numeric(f["DATE"], "Nomis DATE").astype("int64"),
+        "geography_code": f["GEOGRAPHY_CODE"].astype("string"),
+        "geography_name": f["GEOGRAPHY_NAME"].astype("string"),
+        "industry_code": code.str.zfill(2),
+        "industry_name": f["INDUSTRY_NAME"].astype("string"),
+        "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
+        "unit": BRES_UNIT,
+    })

@@ -1,0 +1,105 @@
+"""The registry of data sources (``data/sources.yml``): one entry per source, read into :class:`Source`."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from futurecity import config
+from futurecity.errors import RegistryError
+
+APIS = ("nomis", "ons", "worldbank", "fred", "berd", "file")
+
+
+@dataclass(frozen=True)
+class Live:
+    base_url: str
+    path: str
+    format: str
+    params: dict = field(default_factory=dict)
+    page_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    file: str
+    sha256: str
+    format: str
+    kind: str
+    vintage: str
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    citation: str
+    api: str
+    schema: tuple[str, ...]
+    unit: str
+    live: Live | None
+    snapshot: Snapshot | None
+
+    @property
+    def env_url_var(self) -> str:
+        """The environment variable that overrides this source's live base URL."""
+        return "FUTURECITY_URL_" + re.sub(r"[^A-Za-z0-9]", "_", self.id).upper()
+
+    def base_url(self) -> str:
+        if self.live is None:
+            raise RegistryError(f"source {self.id!r} has no live API (api: {self.api})")
+        return os.environ.get(self.env_url_var, self.live.base_url).rstrip("/")
+
+    def live_url(self) -> str:
+        """The live request URL without query parameters (base URL, possibly overridden, plus path)."""
+        return self.base_url() + self.live.path
+
+
+def _source(entry: dict) -> Source:
+    try:
+        live = Live(**entry["live"]) if entry.get("live") else None
+        snap = Snapshot(**entry["snapshot"]) if entry.get("snapshot") else None
+        src = Source(
+            id=entry["id"], title=entry["title"], publisher=entry["publisher"], licence=entry["licence"],
+            citation=entry["citation"], api=entry["api"], schema=tuple(entry["schema"]), unit=entry["unit"],
+            live=live, snapshot=snap,
+        )
+    except (KeyError, TypeError) as exc:
+        raise RegistryError(f"registry entry {entry.get('id', '?')!r} is malformed: {exc}") from exc
+    if src.api not in APIS:
+        raise RegistryError(f"source {src.id!r}: api must be one of {APIS}, not {src.api!r}")
+    if (src.api == "file") != (src.live is None):
+        raise RegistryError(f"source {src.id!r}: api 'file' means no live request, and only then")
+    return src
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime_ns: int) -> dict[str, Source]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sources = [_source(e) for e in doc["sources"]]
+    ids = [s.id for s in sources]
+    if len(set(ids)) != len(ids):
+        raise RegistryError(f"duplicate source ids in {path}")
+    return {s.id: s for s in sources}
+
+
+def sources(path: Path | None = None) -> dict[str, Source]:
+    """All registered sources, by id, in registry order."""
+    path = path or config.registry_path()
+    return _load(path, path.stat().st_mtime_ns)
+
+
+def get(source_id: str) -> Source:
+    try:
+        return sources()[source_id]
+    except KeyError:
+        known = ", ".join(sources())
+        raise RegistryError(f"unknown source {source_id!r}; registered sources: {known}") from None

@@ -1,0 +1,205 @@
+"""What a chapter gets when it asks for a source: pinned snapshots, the store of live vintages, provenance.
+
+``load(source_id, vintage=...)`` resolves, in this order (it never pulls: :func:`futurecity.data.access.load`
+pulls first when asked to):
+
+1. an explicit vintage id: that live vintage from the cache, or an error;
+2. ``"latest"``: the newest good live vintage in the cache, else the pinned snapshot, else an error;
+3. ``"pinned"`` (the default): the snapshot in ``FUTURECITY_SNAPSHOTS``, checked against its registered sha256.
+
+Every frame carries its provenance in ``DataFrame.attrs`` (source id, vintage, URL, sha256, licence ...).
+A live vintage is a folder ``<cache>/<source>/vintages/<id>/`` with the raw response and ``manifest.json``;
+an answer that failed validation is kept in ``<cache>/<source>/rejected/<id>/`` and is never read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from futurecity import config, reads
+from futurecity.data import parsers, registry
+from futurecity.data.registry import Source
+from futurecity.errors import DataUnavailable, NeedsLiveData, ParseError
+from futurecity.files import sha256_bytes, sha256_file
+
+
+# --- the pinned snapshot -------------------------------------------------------------------------------------
+
+def snapshot_path(src: Source) -> Path | None:
+    root = config.snapshots_dir()
+    if root is None or src.snapshot is None:
+        return None
+    return root / src.snapshot.file
+
+
+def snapshot_status(src: Source) -> str:
+    """``ok``, ``missing`` or ``hash mismatch``."""
+    path = snapshot_path(src)
+    if path is None or not path.is_file():
+        return "missing"
+    return "ok" if sha256_file(path) == src.snapshot.sha256 else "hash mismatch"
+
+
+# --- the store of live vintages ------------------------------------------------------------------------------
+
+def vintages_dir(src: Source | str, kind: str = "vintages") -> Path:
+    sid = src if isinstance(src, str) else src.id
+    return config.cache_dir() / sid / kind
+
+
+def vintage_manifests(src: Source) -> list[dict]:
+    """Manifests of the good live vintages of ``src``, oldest first."""
+    base = vintages_dir(src)
+    out = []
+    if base.is_dir():
+        for d in sorted(base.iterdir()):
+            m = d / "manifest.json"
+            if m.is_file():
+                out.append(json.loads(m.read_text(encoding="utf-8")) | {"dir": str(d)})
+    return sorted(out, key=lambda m: (m["retrieved_at"], m["vintage"]))
+
+
+def latest_vintage(src: Source) -> dict | None:
+    found = vintage_manifests(src)
+    return found[-1] if found else None
+
+
+def _remedy_pull(src: Source) -> str:
+    if src.live is None:
+        return remedy(src)
+    return f"run `futurecity pull {src.id} --live` with a network connection"
+
+
+def _remedy_snapshot(src: Source) -> str:
+    return remedy(src) + (", and build with vintage 'latest'" if src.live is not None else "")
+
+
+def remedy(src: Source) -> str:
+    """What makes a source's data available: its pinned snapshot, or (when it has an API) a live pull."""
+    where = (f"set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots that holds {src.snapshot.file} "
+             "(in this project's layout: ../shared/data)") if src.snapshot else "provide a pinned snapshot"
+    if src.live is None:
+        return f"{where}; this source has no live API"
+    return f"{where}, or run `futurecity pull {src.id} --live` with a network connection"
+
+
+def origin_url(src: Source) -> str:
+    if src.live is not None:
+        return src.live_url()
+    return src.snapshot.origin if src.snapshot else src.title
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+def _parse(src: Source, fmt: str, raw: bytes, where: str, url: str) -> pd.DataFrame:
+    try:
+        frame = parsers.get(fmt)(raw)
+    except ParseError as exc:
+        raise DataUnavailable(src.id, url, f"{where} could not be read as {fmt}: {exc}.",
+                              _remedy_pull(src)) from exc
+    missing = [c for c in src.schema if c not in frame.columns]
+    if missing:
+        raise DataUnavailable(src.id, url, f"parser {fmt} returned no columns {missing} for {where}.",
+                              "fix the parser or the registry schema")
+    return frame[list(src.schema)].reset_index(drop=True)
+
+
+def _from_snapshot(src: Source) -> pd.DataFrame:
+    url = origin_url(src)
+    path, folder = snapshot_path(src), config.snapshots_dir()
+    if src.snapshot is None:
+        raise NeedsLiveData(src.id, url, "the source has no pinned snapshot.", _remedy_pull(src))
+    if path is None:
+        raise NeedsLiveData(src.id, url, "FUTURECITY_SNAPSHOTS is not set, so no pinned snapshot was read.",
+                            _remedy_snapshot(src))
+    if not folder.is_dir():
+        raise DataUnavailable(src.id, url, f"the snapshot folder {folder} named by FUTURECITY_SNAPSHOTS does not "
+                              "exist.", "set FUTURECITY_SNAPSHOTS to an existing folder of pinned snapshots "
+                              "(an absolute path, or one relative to the working directory)")
+    if not path.is_file():
+        raise DataUnavailable(src.id, url, f"the pinned snapshot {path} does not exist.", _remedy_snapshot(src))
+    raw = path.read_bytes()
+    digest = sha256_bytes(raw)
+    if digest != src.snapshot.sha256:
+        raise DataUnavailable(
+            src.id, url,
+            f"the pinned snapshot {path} has sha256 {digest}, but the registry expects {src.snapshot.sha256}: "
+            "the file changed since it was registered.",
+            "restore the original file, or, if the new file is a deliberate new vintage, update its sha256 and "
+            "vintage in data/sources.yml")
+    frame = _parse(src, src.snapshot.format, raw, f"the pinned snapshot {path}", url)
+    reads.log("source", source=src.id, vintage="pinned", sha256=digest)
+    frame.attrs.update(_provenance(src, vintage="pinned", vintage_label=src.snapshot.vintage, url=url,
+                                   sha256=digest, retrieved_at="", file=str(path),
+                                   kind=src.snapshot.kind))
+    return frame
+
+
+def _from_vintage(src: Source, manifest: dict) -> pd.DataFrame:
+    path = Path(manifest["dir"]) / manifest["file"]
+    raw = path.read_bytes() if path.is_file() else b""
+    digest = sha256_bytes(raw)
+    if digest != manifest["sha256"]:
+        raise DataUnavailable(src.id, manifest["url"],
+                              f"the cached vintage {manifest['vintage']} at {path} no longer matches its manifest.",
+                              _remedy_pull(src))
+    frame = _parse(src, manifest["parser"], raw, f"the cached vintage {manifest['vintage']}", manifest["url"])
+    reads.log("source", source=src.id, vintage=manifest["vintage"], sha256=digest)
+    frame.attrs.update(_provenance(src, vintage=manifest["vintage"],
+                                   vintage_label=f"live pull of {manifest['retrieved_at']}", url=manifest["url"],
+                                   sha256=digest, retrieved_at=manifest["retrieved_at"], file=str(path),
+                                   kind="api-format"))
+    return frame
+
+
+def _provenance(src: Source, **fields) -> dict:
+    return {"source": src.id, "title": src.title, "publisher": src.publisher, "licence": src.licence,
+            "citation": src.citation, "unit": src.unit, **fields}
+
+
+def _choice(src: Source, vintage: str) -> dict | str | None:
+    """What ``vintage`` resolves to now: a live vintage's manifest, ``"pinned"`` for the snapshot, or None."""
+    if vintage == "pinned":
+        return "pinned"
+    manifests = vintage_manifests(src)
+    if vintage == "latest":
+        if manifests:
+            return manifests[-1]
+        return "pinned" if src.snapshot is not None and config.snapshots_dir() is not None else None
+    return next((m for m in reversed(manifests) if m["vintage"] == vintage), None)
+
+
+def resolved_file(source_id: str, vintage: str) -> Path | None:
+    """The file :func:`load` would read for ``vintage`` now, without reading it (None when there is none)."""
+    src = registry.get(source_id)
+    choice = _choice(src, vintage)
+    if choice is None:
+        return None
+    return snapshot_path(src) if choice == "pinned" else Path(choice["dir"]) / choice["file"]
+
+
+def load(source_id: str, vintage: str = "pinned") -> pd.DataFrame:
+    """The tidy frame of ``source_id`` (columns as the registry's ``schema``), provenance in ``.attrs``."""
+    src = registry.get(source_id)
+    choice = _choice(src, vintage)
+    if choice == "pinned":
+        return _from_snapshot(src)
+    if choice is not None:
+        return _from_vintage(src, choice)
+    if vintage == "latest":
+        raise NeedsLiveData(
+            src.id, origin_url(src),
+            f"no live vintage in the cache ({vintages_dir(src)}) and no pinned snapshot configured.", remedy(src))
+    known = ", ".join(m["vintage"] for m in vintage_manifests(src)) or "none"
+    raise DataUnavailable(src.id, origin_url(src),
+                          f"vintage {vintage!r} is not in the cache ({vintages_dir(src)}; cached: {known}).",
+                          f"run `futurecity sources` to list vintages, or {_remedy_pull(src)}")
+
+
+def caption(frame: pd.DataFrame) -> str:
+    """One line naming the source, publisher, vintage and licence of a loaded frame, for a chart's footer."""
+    a = frame.attrs
+    return f"Source: {a['publisher']}, {a['title']}. Vintage: {a['vintage_label']}. Licence: {a['licence']}."

@@ -1,0 +1,154 @@
+"""Live pulls and the store of vintages they write to: the only writer of the cache.
+
+:func:`pull` asks a source's live API (base URL from the registry, or ``FUTURECITY_URL_<ID>``) through its client
+(:mod:`futurecity.data.clients`), checks the answer with the source's live parser (:func:`validate`) and keeps it
+as a new vintage ``<cache>/<source>/vintages/<id>/`` (the raw answer plus ``manifest.json``), written into a
+temporary folder and renamed into place. An answer that fails the check is kept in
+``<cache>/<source>/rejected/<id>/`` with a ``reason.txt``; a request that fails stores nothing. Both raise
+:class:`futurecity.errors.DataUnavailable`, and neither touches the vintages already in the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from futurecity import config
+from futurecity.data import parsers, registry, store
+from futurecity.data.clients import CLIENTS, Answer, BadAnswer
+from futurecity.data.http import HttpSession, session
+from futurecity.data.registry import Source
+from futurecity.errors import DataUnavailable, ParseError, RegistryError
+from futurecity.files import atomic_write
+
+FIRST_YEAR = 1900
+
+
+class InvalidAnswer(ValueError):
+    """A live answer that fails the checks a vintage must pass."""
+
+
+def _years(frame: pd.DataFrame) -> pd.Series | None:
+    if "year" in frame.columns:
+        return pd.to_numeric(frame["year"], errors="coerce")
+    if "date" in frame.columns:
+        return pd.to_datetime(frame["date"], errors="coerce").dt.year
+    return None
+
+
+def validate(src: Source, raw: bytes) -> pd.DataFrame:
+    """The answer parsed by the source's live parser, if it holds rows, every column of the registry schema, a
+    numeric ``value`` and years from 1900 to next year; else :class:`InvalidAnswer` saying what is wrong."""
+    fmt = src.live.format
+    try:
+        frame = parsers.get(fmt)(raw)
+    except ParseError as exc:
+        raise InvalidAnswer(f"it could not be read as {fmt}: {exc}") from exc
+    if frame.empty:
+        raise InvalidAnswer(f"parser {fmt} found no rows in it")
+    missing = [c for c in src.schema if c not in frame.columns]
+    if missing:
+        raise InvalidAnswer(f"parser {fmt} returned no columns {missing} (registry schema: {list(src.schema)})")
+    if "value" in frame.columns and not pd.api.types.is_numeric_dtype(frame["value"]):
+        raise InvalidAnswer(f"its values are not numeric (dtype {frame['value'].dtype})")
+    years, last = _years(frame), datetime.now(UTC).year + 1
+    if years is not None and not years.between(FIRST_YEAR, last).all():
+        bad = sorted(set(years[~years.between(FIRST_YEAR, last)].astype("string").fillna("unreadable")))[:5]
+        raise InvalidAnswer(f"it has years outside {FIRST_YEAR}-{last}: {bad}")
+    return frame
+
+
+def _stamp() -> datetime:
+    return datetime.now(UTC)
+
+
+def _manifest(src: Source, answer: Answer, retrieved: datetime) -> dict:
+    """The manifest of an answer. ``retrieved_at`` keeps microseconds, so vintages pulled within one second
+    still sort in the order they were pulled; the vintage id keeps whole seconds and the sha256's head."""
+    digest = hashlib.sha256(answer.raw).hexdigest()
+    return {"source": src.id, "vintage": f"{retrieved:%Y%m%dT%H%M%SZ}-{digest[:8]}", "url": answer.url,
+            "retrieved_at": f"{retrieved:%Y-%m-%dT%H:%M:%S.%fZ}", "sha256": digest,
+            "bytes": len(answer.raw), "parser": src.live.format, "file": f"raw.{answer.ext}", **answer.details}
+
+
+def _write_folder(src: Source, final: Path, files: dict[str, bytes]) -> Path:
+    """Write ``files`` into a temporary folder in the source's cache, then rename it to ``final`` (which must
+    not exist yet), so a reader sees a whole vintage or none."""
+    work = config.cache_dir() / src.id / ".tmp"
+    work.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=work, prefix=final.name + "."))
+    try:
+        for name, data in files.items():
+            atomic_write(tmp / name, data)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            raise FileExistsError(f"{final} exists already; it is left as it is")
+        os.rename(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _reject(src: Source, answer: Answer, reason: str, retrieved: datetime) -> DataUnavailable:
+    """Keep a bad answer in ``rejected/<id>/`` with ``reason.txt``; the error to raise about it."""
+    manifest = _manifest(src, answer, retrieved) | {"reason": reason}
+    final = store.vintages_dir(src, "rejected") / manifest["vintage"]
+    n = 1
+    while final.exists():
+        n += 1
+        final = final.with_name(f"{manifest['vintage']}-{n}")
+    _write_folder(src, final, {manifest["file"]: answer.raw, "reason.txt": (reason + "\n").encode(),
+                               "manifest.json": json.dumps(manifest, indent=2).encode()})
+    return DataUnavailable(
+        src.id, answer.url,
+        f"the live answer was rejected: {reason}. It is kept for inspection in {final}; the cached vintages were "
+        "not changed.",
+        f"retry later (`futurecity pull {src.id} --live`); if the API has changed its format, update parser "
+        f"{src.live.format} or the request in data/sources.yml. Meanwhile the book builds from the pinned snapshot "
+        "or the newest good vintage (`futurecity sources`)")
+
+
+def _keep(src: Source, answer: Answer, frame: pd.DataFrame, retrieved: datetime) -> dict:
+    """Store a checked answer as a new vintage and return its manifest; an answer identical to the newest
+    vintage is not stored twice (that vintage's manifest comes back, with ``unchanged: true``)."""
+    manifest = _manifest(src, answer, retrieved) | {"rows": len(frame)}
+    newest = store.latest_vintage(src)
+    if newest is not None and newest["sha256"] == manifest["sha256"]:
+        return newest | {"unchanged": True}
+    final = store.vintages_dir(src) / manifest["vintage"]
+    _write_folder(src, final, {manifest["file"]: answer.raw,
+                               "manifest.json": json.dumps(manifest, indent=2).encode()})
+    return manifest | {"dir": str(final)}
+
+
+def pull(src: Source | str, *, page_size: int | None = None, http: HttpSession | None = None) -> dict:
+    """Ask the live API of ``src``, check the answer and keep it as a new vintage; the vintage's manifest.
+
+    ``page_size`` overrides the registry's page size of a paged API (Nomis); ``http`` is the session to use
+    (default: a new :func:`session`). Raises :class:`DataUnavailable` when the request fails or the answer is
+    rejected."""
+    src = registry.get(src) if isinstance(src, str) else src
+    if src.live is None:
+        raise DataUnavailable(src.id, store.origin_url(src), "the source has no live API (api: file).",
+                              "use its pinned snapshot (set FUTURECITY_SNAPSHOTS)")
+    client = CLIENTS.get(src.live.format)
+    if client is None:
+        raise RegistryError(f"source {src.id!r}: no live client for format {src.live.format!r}; "
+                                     f"known: {sorted(CLIENTS)}")
+    retrieved = _stamp()
+    try:
+        answer = client(http or session(), src, page_size=page_size)
+    except BadAnswer as bad:
+        raise _reject(src, bad.answer, bad.reason, retrieved) from bad
+    try:
+        frame = validate(src, answer.raw)
+    except InvalidAnswer as exc:
+        raise _reject(src, answer, str(exc), retrieved) from exc
+    return _keep(src, answer, frame, retrieved)

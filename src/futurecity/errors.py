@@ -1,0 +1,53 @@
+"""Every error type, exit code and message helper of futurecity, in one place.
+
+Exit codes of the ``futurecity`` command: :data:`EXIT_OK` (0) success; :data:`EXIT_FAILED` (1) anything else
+(for ``build``: a chapter failed); :data:`EXIT_DATA` (2) data unavailable or invalid.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 2
+
+
+class RegistryError(ValueError):
+    """The registry file is malformed or does not name the source asked for."""
+
+
+class ParseError(ValueError):
+    """The bytes are not in the format the parser expects."""
+
+
+class DataUnavailable(RuntimeError):
+    """The data asked for are missing or fail their check. The message names the source, the URL, what was
+    tried and the command that fixes it."""
+
+    def __init__(self, source: str, url: str, tried: str, remedy: str):
+        self.source, self.url, self.tried, self.remedy = source, url, tried, remedy
+        super().__init__(f"Data unavailable for source '{source}' ({url}): {tried} To fix: {remedy}")
+
+
+class NeedsLiveData(DataUnavailable):
+    """No pinned copy is configured for the source (no snapshot folder set, or the source has no snapshot) and
+    no live vintage is in the cache: the data exist, but only a live pull brings them. Anything else that stops
+    a read (a missing folder or file, a changed file, an unknown vintage) is a plain :class:`DataUnavailable`."""
+
+
+class NotCovered(Exception):
+    """The data read do not cover the window a claim asks for."""
+
+    def __init__(self, source: str, first: int, last: int, start: int, end: int):
+        self.source, self.first, self.last = source, first, last
+        super().__init__(f"{source} covers {first}-{last}, not {start}-{end}")
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing, or the HTML build failed; the message says where."""
+
+
+def say(kind: str, message: str) -> None:
+    """Print ``futurecity: <kind>: <message>`` to stderr as one wrapped paragraph."""
+    print(textwrap.fill(f"futurecity: {kind}: {message}", width=110, break_long_words=False,
+                        break_on_hyphens=False), file=sys.stderr)

@@ -1,0 +1,205 @@
+"""The long-run share of jobs in industry: the UK since 1801 and the US since 1939 (Chapter 1).
+
+Two series, each labelled for exactly what it measures, because the two sources count different things:
+
+- the UK: persons employed in the broad industrial sector (mining, manufacturing, utilities and construction) as a
+  share of persons employed in agriculture, industry and services, from Our World in Data's copy of Herrendorf,
+  Rogerson and Valentinyi (2014). Decennial census years 1801-1911, then annual with a gap for 1939-1947, to 2011;
+- the US: manufacturing payroll jobs (FRED MANEMP) as a share of all nonfarm payroll jobs (PAYEMS), both
+  seasonally adjusted monthly counts from the BLS establishment survey, averaged over each calendar year before
+  the ratio is taken. Only years with all twelve months are kept, so a year in progress is not shown.
+
+Every frame is tidy (``year, series, value, unit``) and keeps the ``.attrs`` provenance of the source it came from.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from futurecity.claims.measures import Inputs
+from futurecity.facts import Fact, constant, fact
+from futurecity.viz.controls import Control, bind
+from futurecity.viz.theme import PALETTE, figure
+
+UK_SERIES = "UK: industry (incl. construction, mining, utilities), % of employment"
+US_SERIES = "US: manufacturing, % of nonfarm payroll employment"
+COLUMNS = ["year", "series", "value", "unit"]
+MAX_SMOOTHING = 15
+UK_SOURCE, US_SOURCE = "owid_sectors", "fred_manufacturing"
+US_BENCHMARK_YEAR = 1953  # a post-war high point of the US series, the comparison chapter 1 makes
+
+
+def _tidy(values: pd.Series, series: str, unit: str, source: pd.DataFrame, derivation: str) -> pd.DataFrame:
+    """A year-indexed series as the module's tidy frame, with the source's provenance and how it was derived."""
+    out = values.rename("value").rename_axis("year").reset_index().assign(series=series, unit=unit)
+    out = out.astype({"year": "int64", "value": "float64"})[COLUMNS]
+    out.attrs = {**source.attrs, "series": series, "derivation": derivation}
+    return out
+
+
+def uk_industry_share(src: pd.DataFrame) -> pd.DataFrame:
+    """UK persons employed in broad industry as a per cent of persons employed in all three sectors, one row for
+    each year in which OWID/Herrendorf (``src``, source ``owid_sectors``) report all three counts."""
+    uk = src[(src["entity"] == "United Kingdom") & (src["measure"] == "employment")]
+    counts = uk.pivot(index="year", columns="sector", values="value")[
+        ["agriculture", "industry", "services"]].dropna()
+    share = counts["industry"] / counts.sum(axis=1) * 100
+    return _tidy(share, UK_SERIES, "per cent of persons employed (agriculture + industry + services)", src,
+                 "industry employment / (agriculture + industry + services employment) x 100")
+
+
+def us_manufacturing_share(src: pd.DataFrame) -> pd.DataFrame:
+    """US manufacturing payroll jobs as a per cent of total nonfarm payroll jobs: the annual average of the monthly
+    MANEMP divided by the annual average of the monthly PAYEMS (``src``, source ``fred_manufacturing``), for
+    calendar years with all twelve months."""
+    monthly = src.pivot(index="date", columns="series", values="value")[["MANEMP", "PAYEMS"]]
+    by_year = monthly.groupby(monthly.index.year)
+    complete = by_year.count().min(axis=1) == 12
+    annual = by_year.mean()[complete]
+    share = annual["MANEMP"] / annual["PAYEMS"] * 100
+    return _tidy(share, US_SERIES, "per cent of nonfarm payroll jobs (annual averages of monthly SA counts)", src,
+                 "annual mean of monthly MANEMP / annual mean of monthly PAYEMS x 100, complete years only")
+
+
+def longrun_shares(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The series stacked in one tidy frame; ``attrs["sources"]`` holds each source frame's provenance."""
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs = {"sources": [dict(f.attrs) for f in frames]}
+    return out
+
+
+def shares(inputs: Inputs) -> pd.DataFrame:
+    """Both series of the inputs stacked (:func:`longrun_shares`), computed once per inputs."""
+    return inputs.derived("longrun.shares", lambda: longrun_shares(
+        uk_industry_share(inputs.frame(UK_SOURCE)), us_manufacturing_share(inputs.frame(US_SOURCE))))
+
+
+def series_of(frame: pd.DataFrame, series: str) -> pd.DataFrame:
+    """The rows of one series, with that series' own provenance."""
+    out = frame[frame["series"] == series].reset_index(drop=True)
+    out.attrs = next(a for a in frame.attrs["sources"] if a.get("series") == series)
+    return out
+
+
+def rolling_mean(frame: pd.DataFrame, window: int, centred: bool = False) -> pd.DataFrame:
+    """Each series' value replaced by its mean over a window of ``window`` calendar years: the last ``window``
+    years up to and including the row's year (trailing), or years around it (``centred``; for an even window
+    pandas puts the extra year before). Years a series does not report are gaps, not zeros: the mean is over
+    the observations inside the window, and only the years observed are returned."""
+    wide = frame.pivot(index="year", columns="series", values="value")
+    years = pd.RangeIndex(wide.index.min(), wide.index.max() + 1, name="year")
+    smooth = wide.reindex(years).rolling(int(window), min_periods=1, center=centred).mean()
+    long = smooth.stack().rename("smoothed").reset_index()
+    out = frame.merge(long, on=["year", "series"], how="left")
+    out = out.assign(value=out["smoothed"])[frame.columns]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def facts(inputs: Inputs) -> dict[str, Fact]:
+    """The numbers chapter 1 quotes: each series' first, peak and last year and share, and the US share in
+    :data:`US_BENCHMARK_YEAR`."""
+    frame = shares(inputs)
+    marks = landmarks(frame)
+    out = {}
+    for prefix, series, country in (("uk", UK_SERIES, "UK broad industry"), ("us", US_SERIES, "US manufacturing")):
+        row, own = marks.loc[series], series_of(frame, series)
+        for when in ("first", "peak", "last"):
+            year = int(row[f"{when}_year"])
+            out[f"{prefix}_{when}_year"] = fact(year, f"{when} year of the {country} share of employment", own)
+            out[f"{prefix}_{when}_share"] = fact(float(row[f"{when}_value"]),
+                                                 f"{country} share of employment in {year}, %", own)
+    us = series_of(frame, US_SERIES)
+    out["us_benchmark_year"] = constant(US_BENCHMARK_YEAR, "a post-war high point of the US series")
+    out["us_benchmark_share"] = fact(float(us.set_index("year").loc[US_BENCHMARK_YEAR, "value"]),
+                                     f"US manufacturing share of nonfarm payroll jobs in {US_BENCHMARK_YEAR}, %", us)
+    return out
+
+
+def landmarks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per series: the first, peak and last year observed and the share in each."""
+    ordered = frame.sort_values(["series", "year"])
+    groups = ordered.groupby("series", sort=False)
+    picks = {"first": groups.head(1), "peak": ordered.loc[groups["value"].idxmax()], "last": groups.tail(1)}
+    rows = [p.set_index("series")[["year", "value"]].add_prefix(f"{name}_") for name, p in picks.items()]
+    return pd.concat(rows, axis=1)
+
+
+def controls(frame: pd.DataFrame) -> tuple[Control, Control]:
+    """The start-year slider (from the first year observed to the year before the shorter series ends) and the
+    smoothing slider (mean over the last N years; 1 draws the observations themselves)."""
+    last_common = int(frame.groupby("series")["year"].max().min())
+    start = Control.range("start_year", int(frame["year"].min()), last_common - 1, 1,
+                                 int(frame["year"].min()), "First year shown")
+    smoothing = Control.range("smoothing", 1, MAX_SMOOTHING, 1, 1,
+                                     "Smoothing: mean over the last N years")
+    return start, smoothing
+
+
+def _layers(series: list[str], value_note: str) -> list[alt.Chart]:
+    """A line per series and a dot at each year shown, coloured by series; tooltips on the dots."""
+    colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=PALETTE[:len(series)]),
+                       legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0))
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False))
+    y = alt.Y("value:Q", title="Share of employment (%)", scale=alt.Scale(zero=True))
+    tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:Q", title="Year", format="d"),
+               alt.Tooltip("value:Q", title=f"Share, % ({value_note})", format=".1f")]
+    line = alt.Chart().mark_line(strokeWidth=2).encode(x=x, y=y, color=colour).properties(name="longrun_line")
+    dots = alt.Chart().mark_circle(size=22, opacity=0.9).encode(x=x, y=y, color=colour, tooltip=tooltip).properties(
+        name="longrun_dots")
+    return [line, dots]
+
+
+def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns a chart embeds: one row per series and year."""
+    return frame[["year", "series", "value"]].sort_values(["series", "year"]).reset_index(drop=True)
+
+
+def _series(frame: pd.DataFrame) -> list[str]:
+    """The series labels in the order they first appear."""
+    return list(dict.fromkeys(frame["series"]))
+
+
+def longrun_chart(frame: pd.DataFrame, start: Control, smoothing: Control) -> alt.LayerChart:
+    """The long-run shares with two sliders that work without a kernel (Vega-Lite parameters).
+
+    ``smoothing`` = N: each observation is spread over the N years it belongs to (``sequence`` + ``flatten``),
+    then averaged by series and year, and only observed years are kept, which is the trailing mean of
+    :func:`rolling_mean` (a Vega-Lite window frame cannot take a parameter). ``start`` then drops earlier years.
+    """
+    data = _chart_data(frame)
+    chart = (
+        alt.layer(*_layers(_series(data), "mean over the last N years set by the slider"), data=data)
+        .transform_calculate(offsets=f"sequence(0, max(1, round({smoothing.name})))")
+        .transform_flatten(["offsets"], as_=["offset"])
+        .transform_calculate(target="datum.year + datum.offset", own="datum.offset === 0 ? 1 : 0")
+        .transform_aggregate(value="mean(value)", observed="max(own)", groupby=["series", "target"])
+        .transform_filter(f"datum.observed === 1 && datum.target >= {start.name}")
+        .transform_calculate(year="datum.target")
+    )
+    return bind(chart, start, smoothing)
+
+
+def longrun_view(frame: pd.DataFrame, start_year: int, smoothing: int) -> alt.LayerChart:
+    """The same chart computed in pandas for one choice of the two sliders (the ipywidgets path)."""
+    shown = rolling_mean(frame, smoothing)
+    shown = shown[shown["year"] >= start_year]
+    note = "observed" if int(smoothing) == 1 else f"mean over the last {int(smoothing)} years"
+    return alt.layer(*_layers(_series(_chart_data(frame)), note), data=_chart_data(shown))
+
+
+def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame) -> alt.TopLevelMixin:
+    """The long-run chart with its title, description and a caption naming both sources."""
+    return figure(
+        chart,
+        title=(f"The long-run share of jobs in industry: UK since {int(uk['year'].min())}, "
+               f"US since {int(us['year'].min())}"),
+        description=("Lines: the UK share of persons employed in broad industry (mining, manufacturing, utilities, "
+                     "construction) and the US share of nonfarm payroll jobs in manufacturing, in per cent. "
+                     "Dots mark the years each source reports."),
+        sources=[uk, us],
+        note=("US values are annual averages of monthly seasonally adjusted counts, complete years only. The UK "
+              "series has census years only before the First World War and none during the Second, which the "
+              "line joins."),
+    )

@@ -1,0 +1,96 @@
+"""The book's charts: an offline Altair renderer, a colour-blind-safe theme, and figures with captions.
+
+Importing this module registers the ``futurecity`` renderer and theme and enables both. A chart is then shown
+as a ``<figure class="fc-figure">`` holding a ``<div class="fc-chart">`` that the book's vendored vega-embed
+renders (no CDN), and a ``<figcaption>`` with its description, sources and vintages. The Vega-Lite spec is also
+emitted under its own mimetype, so JupyterLab draws the chart natively.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from futurecity.data import store
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+HIGHLIGHT, MUTED = "#D55E00", "#B0B0B0"
+VEGA_LITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
+EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False,
+                                                 "editor": False}}
+WIDTH = 460  # plot width of a chapter's chart, in pixels (y-axis labels with badges take AXIS_EXTENT more)
+
+
+def source_line(frames: pd.DataFrame | Sequence[pd.DataFrame]) -> str:
+    """'Source: ...' for each distinct source among the frames, from their provenance attrs."""
+    frames = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
+    seen, lines = set(), []
+    for f in frames:
+        key = (f.attrs.get("source"), f.attrs.get("vintage"))
+        if key not in seen:
+            seen.add(key)
+            lines.append(store.caption(f))
+    if not lines:
+        raise ValueError("a figure needs at least one source frame with provenance attrs")
+    return " ".join(lines)
+
+
+def figure(chart: alt.TopLevelMixin, *, title: str, description: str,
+           sources: pd.DataFrame | Sequence[pd.DataFrame], note: str = "") -> alt.TopLevelMixin:
+    """A chart ready for the book: a title, an accessible description and a caption naming its sources."""
+    meta = {"title": title, "description": description, "sources": source_line(sources), "note": note}
+    return chart.properties(title=alt.Title(title, anchor="start"), description=description,
+                            usermeta={"futurecity": meta})
+
+
+def _figure_html(spec: dict) -> str:
+    meta = spec.get("usermeta", {}).get("futurecity", {})
+    payload = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    el = "fc-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+    desc = html.escape(meta.get("description", ""))
+    caption = " ".join(html.escape(meta.get(k, "")) for k in ("description", "note") if meta.get(k))
+    sources = html.escape(meta.get("sources", ""))
+    script_spec = payload.replace("</", "<\\/")
+    options = json.dumps(EMBED_OPTIONS)
+    return (
+        f'<figure class="fc-figure">'
+        f'<div id="{el}" class="fc-chart" role="figure" aria-label="{desc}"></div>'
+        f'<figcaption class="fc-caption">{caption} <span class="fc-sources">{sources}</span></figcaption>'
+        f"</figure>\n"
+        f"<script>(function () {{\n"
+        f"  var el = document.getElementById('{el}');\n"
+        f"  if (typeof vegaEmbed === 'undefined') {{ el.textContent = 'This chart needs the book\\'s "
+        f"vendored Vega scripts; open the notebook in JupyterLab to see it.'; return; }}\n"
+        f"  vegaEmbed(el, {script_spec}, {options}).catch(function (err) {{ console.error(err); }});\n"
+        f"}})();</script>"
+    )
+
+
+def _renderer(spec: dict, **_: Any) -> dict:
+    return {"text/html": _figure_html(spec), VEGA_LITE_MIME: spec}
+
+
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "range": {"category": PALETTE},
+            "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e6e6e6"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+            "title": {"fontSize": 15, "subtitleFontSize": 12, "anchor": "start"},
+            "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+        }
+    }
+
+
+alt.renderers.register("futurecity", _renderer)
+alt.renderers.enable("futurecity")
+alt.theme.register("futurecity", enable=True)(_theme)
+alt.data_transformers.disable_max_rows()

@@ -1,0 +1,333 @@
+"""Independent reference computations ("oracles") straight from the pinned snapshot files.
+
+Tests hold the book's numbers against these. They are written with plain pandas (and the csv module) only and
+must NOT import futurecity: they are the independent check, so they share no code with the package.
+
+The snapshot folder is FUTURECITY_SNAPSHOTS, else ``shared/data`` beside the checkout. One section per file.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def snapshots() -> Path:
+    """The pinned snapshot folder (FUTURECITY_SNAPSHOTS, else ../shared/data beside the checkout)."""
+    env = os.environ.get("FUTURECITY_SNAPSHOTS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def growth(start_value: float, end_value: float) -> float:
+    """Growth in per cent from start_value to end_value: (end / start - 1) x 100."""
+    return (end_value / start_value - 1) * 100
+
+
+# --- generic series helpers -----------------------------------------------------------------------------------
+
+def trailing_mean(series: pd.Series, years: int) -> pd.Series:
+    """Mean of the observations in [y - years + 1, y] for each observed year y (missing years are gaps)."""
+    points = [(int(y), float(v)) for y, v in series.dropna().items()]
+    out = {}
+    for year, _ in points:
+        inside = [v for y, v in points if year - years + 1 <= y <= year]
+        out[year] = sum(inside) / len(inside)
+    return pd.Series(out, dtype=float).sort_index()
+
+
+def landmarks(series: pd.Series) -> dict:
+    """First, peak and last (year, value) of a series indexed by year, ignoring missing values."""
+    s = series.dropna().sort_index()
+    peak = s.idxmax()
+    return {"first": (int(s.index[0]), float(s.iloc[0])), "peak": (int(peak), float(s[peak])),
+            "last": (int(s.index[-1]), float(s.iloc[-1]))}
+
+
+# --- world/owid_herrendorf_employment_output_by_sector.csv ------------------------------------------------------
+
+OWID_FILE = "world/owid_herrendorf_employment_output_by_sector.csv"
+
+
+@cache
+def owid_sectors() -> pd.DataFrame:
+    """The OWID/Herrendorf file as read by pandas (one row per entity and year)."""
+    return pd.read_csv(snapshots() / OWID_FILE)
+
+
+def _owid_employed_column(sector: str) -> str:
+    """The 'Number of people employed in <sector>' column (the file's names carry irregular spaces)."""
+    found = [c for c in owid_sectors().columns if re.fullmatch(rf"Number of people employed in {sector}\s+\(.*", c)]
+    if len(found) != 1:
+        raise KeyError(f"no single employment column for {sector!r}: {found}")
+    return found[0]
+
+
+def owid_industry_share(entity: str = "United Kingdom") -> pd.Series:
+    """Industry's share (%) of persons employed in agriculture + industry + services, by year, where all three exist."""
+    df = owid_sectors()
+    rows = df[df["Entity"] == entity].set_index("Year")
+    parts = rows[[_owid_employed_column(s) for s in ("agriculture", "industry", "services")]].dropna()
+    share = parts.iloc[:, 1] / parts.sum(axis=1) * 100
+    share.index = share.index.astype(int)
+    return share.rename("industry_share").sort_index()
+
+
+# --- world/fred_MANEMP_PAYEMS_monthly.csv -----------------------------------------------------------------------
+
+FRED_FILE = "world/fred_MANEMP_PAYEMS_monthly.csv"
+
+
+@cache
+def fred_monthly() -> pd.DataFrame:
+    """FRED MANEMP and PAYEMS by month (thousands), with year and month parsed from the M/D/YYYY dates."""
+    df = pd.read_csv(snapshots() / FRED_FILE, dtype={"observation_date": str})
+    dates = pd.to_datetime(df["observation_date"], format="%m/%d/%Y")
+    return df.assign(year=dates.dt.year, month=dates.dt.month)
+
+
+def us_manufacturing_share() -> pd.Series:
+    """Annual mean MANEMP / annual mean PAYEMS x 100, for calendar years with all 12 months of both."""
+    df = fred_monthly().dropna(subset=["MANEMP", "PAYEMS"])
+    full = df.groupby("year")["month"].nunique()
+    df = df[df["year"].isin(full[full == 12].index)]
+    means = df.groupby("year")[["MANEMP", "PAYEMS"]].mean()
+    return (means["MANEMP"] / means["PAYEMS"] * 100).rename("manufacturing_share")
+
+
+# --- uk/bres_employment_nuts2_sic2digit_2015_2021.csv -----------------------------------------------------------
+
+BRES_FILE = "uk/bres_employment_nuts2_sic2digit_2015_2021.csv"
+MANUFACTURING_DIVISIONS = {f"{d:02d}" for d in range(10, 34)}
+
+
+@cache
+def bres() -> pd.DataFrame:
+    """BRES employment by NUTS2 area, SIC division and year; codes kept as text, region = first 3 code chars."""
+    df = pd.read_csv(snapshots() / BRES_FILE, dtype={"GEOGRAPHY_CODE": str, "INDUSTRY_CODE": str})
+    return df.assign(REGION=df["GEOGRAPHY_CODE"].str[:3])
+
+
+def _bres_rows(sector: str) -> pd.DataFrame:
+    """BRES rows of a sector: 'manufacturing' (SIC 10-33) or 'all'."""
+    df = bres()
+    if sector == "manufacturing":
+        return df[df["INDUSTRY_CODE"].isin(MANUFACTURING_DIVISIONS)]
+    if sector == "all":
+        return df
+    raise ValueError(f"unknown sector {sector!r}")
+
+
+def bres_gb_totals(sector: str) -> pd.Series:
+    """Great Britain's employment by year (sum of all NUTS2 areas) for 'manufacturing' or 'all'."""
+    return _bres_rows(sector).groupby("DATE")["COUNT"].sum()
+
+
+def bres_region_totals(sector: str) -> pd.DataFrame:
+    """Employment by year (rows) and NUTS1 region code (columns) for 'manufacturing' or 'all'."""
+    return _bres_rows(sector).groupby(["DATE", "REGION"])["COUNT"].sum().unstack("REGION")
+
+
+def bres_gb_growth(sector: str, start: int, end: int) -> float:
+    """Great Britain's employment growth (%) from start to end for 'manufacturing' or 'all'."""
+    totals = bres_gb_totals(sector)
+    return growth(totals[start], totals[end])
+
+
+def bres_region_growth(sector: str, start: int, end: int) -> pd.Series:
+    """Each NUTS1 region's employment growth (%) from start to end."""
+    totals = bres_region_totals(sector)
+    return ((totals.loc[end] / totals.loc[start] - 1) * 100).rename("growth")
+
+
+def bres_region_ranks(start: int, end: int, sector: str = "manufacturing") -> pd.Series:
+    """Rank of each region by employment growth, 1 = fastest (ties share the best rank)."""
+    return bres_region_growth(sector, start, end).rank(ascending=False, method="min").astype(int)
+
+
+def bres_worst_rank(codes, start: int, end: int, sector: str = "manufacturing") -> int:
+    """The worst (largest) growth rank among the given NUTS1 region codes."""
+    ranks = bres_region_ranks(start, end, sector)
+    return int(max(ranks[c] for c in codes))
+
+
+# --- uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv ---------------------------------------------------
+
+GDP_FILE = "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv"
+
+
+@cache
+def uk_gdp_nominal() -> pd.Series:
+    """UK nominal GDP at current market prices, GBP million, by year (the row whose ITL code is 'UK')."""
+    df = pd.read_csv(snapshots() / GDP_FILE, dtype=str)
+    row = df[df["ITL code"] == "UK"]
+    if len(row) != 1:
+        raise ValueError(f"expected one UK row in {GDP_FILE}, found {len(row)}")
+    years = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
+    return pd.Series({int(y): float(row.iloc[0][y].replace(",", "")) for y in years}, name="gdp")
+
+
+# --- uk/ons_ybgb_gdp_deflator_2025-06.csv -----------------------------------------------------------------------
+
+DEFLATOR_FILE = "uk/ons_ybgb_gdp_deflator_2025-06.csv"
+
+
+@cache
+def gdp_deflator() -> pd.Series:
+    """The annual YBGB GDP deflator (2022 = 100) by year: the file's 'YYYY' rows only (quarters left out)."""
+    with open(snapshots() / DEFLATOR_FILE, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.reader(fh) if r and re.fullmatch(r"\d{4}", r[0].strip())]
+    return pd.Series({int(r[0]): float(r[1]) for r in rows}, name="deflator")
+
+
+def to_real(cash: pd.Series, base_year: int) -> pd.Series:
+    """Cash values by year in prices of base_year: cash x deflator[base] / deflator[year]."""
+    d = gdp_deflator()
+    return cash * d[base_year] / cash.index.map(d).astype(float)
+
+
+# --- uk/ons_sdg951_berd_pct_gdp_2006_2017.csv (+ data/berd_product_groups.csv) -----------------------------------
+
+SDG_FILE = "uk/ons_sdg951_berd_pct_gdp_2006_2017.csv"
+
+
+@cache
+def sdg_berd() -> pd.DataFrame:
+    """Business-enterprise rows of the SDG 9.5.1 file; blank text stays '', 'pct' = Value as a float (blank = NaN)."""
+    df = pd.read_csv(snapshots() / SDG_FILE, dtype=str, keep_default_na=False)
+    df = df[df["Sector"] == "Business enterprise"]
+    pct = pd.to_numeric(df["Value"].where(df["Value"] != ""), errors="raise")
+    return df.assign(Year=df["Year"].astype(int), pct=pct)
+
+
+def _to_cash(pct: pd.Series) -> pd.Series:
+    """Per cent of UK GDP by year -> approximate GBP million (x UK nominal GDP / 100)."""
+    return pct * pct.index.map(uk_gdp_nominal()).astype(float) / 100
+
+
+def berd_uk_pct() -> pd.Series:
+    """UK total BERD as per cent of UK GDP by year (UK row: no country, region or product group)."""
+    df = sdg_berd()
+    row = df[(df["Country"] == "") & (df["Region"] == "") & (df["Product group"] == "")]
+    return row.set_index("Year")["pct"].sort_index()
+
+
+def berd_uk_cash() -> pd.Series:
+    """UK total BERD, approximate GBP million by year (share of GDP x nominal GDP)."""
+    return _to_cash(berd_uk_pct()).rename("all BERD")
+
+
+def berd_product_cash() -> pd.DataFrame:
+    """BERD by product group label (columns), approximate GBP million by year; suppressed cells are NaN."""
+    df = sdg_berd()
+    rows = df[(df["Country"] == "") & (df["Region"] == "") & (df["Product group"] != "")]
+    pct = rows.pivot(index="Year", columns="Product group", values="pct").sort_index()
+    gdp = pct.index.map(uk_gdp_nominal()).astype(float)
+    return pct.mul(gdp, axis=0) / 100
+
+
+def berd_region_cash() -> pd.DataFrame:
+    """BERD by region (the nine English regions, and England, Wales, Scotland, Northern Ireland), GBP million."""
+    df = sdg_berd()
+    rows = df[(df["Country"] != "") & (df["Product group"] == "")]
+    name = rows["Region"].where(rows["Region"] != "", rows["Country"])
+    pct = rows.assign(name=name).pivot(index="Year", columns="name", values="pct").sort_index()
+    gdp = pct.index.map(uk_gdp_nominal()).astype(float)
+    return pct.mul(gdp, axis=0) / 100
+
+
+@cache
+def berd_groups_table() -> pd.DataFrame:
+    """The project's table data/berd_product_groups.csv (product_group, group, line, note)."""
+    return pd.read_csv(PROJECT / "data" / "berd_product_groups.csv", dtype=str)
+
+
+def berd_series_cash() -> pd.DataFrame:
+    """BERD by series (manufacturing, services, miscellaneous business services, other, all services, all BERD)."""
+    products = berd_product_cash()
+    table = berd_groups_table()
+    unknown = sorted(set(products.columns) - set(table["product_group"]))
+    if unknown:
+        raise ValueError(f"product groups not in data/berd_product_groups.csv: {unknown}")
+    group_of = dict(zip(table["product_group"], table["group"]))
+    out = {}
+    for group in ("manufacturing", "services", "miscellaneous business services", "other"):
+        cols = [c for c in products.columns if group_of[c] == group]
+        out[group] = products[cols].sum(axis=1, min_count=1)
+    out["all services"] = out["services"] + out["miscellaneous business services"]
+    out["all BERD"] = berd_uk_cash()
+    return pd.DataFrame(out)
+
+
+def berd_share_change(start: int, end: int) -> float:
+    """Change in UK total BERD as a share of GDP from start to end, percentage points."""
+    pct = berd_uk_pct()
+    return float(pct[end] - pct[start])
+
+
+def berd_growth(start: int, end: int, base_year: int = 2022) -> pd.DataFrame:
+    """Growth (%) start -> end, nominal and real (at base_year prices), for each BERD series and each region."""
+    cash = pd.concat([berd_series_cash(), berd_region_cash()], axis=1)
+    rows = {}
+    for name in cash.columns:
+        s = cash[name]
+        real = to_real(s, base_year)
+        rows[name] = {"nominal": growth(s[start], s[end]), "real": growth(real[start], real[end])}
+    return pd.DataFrame(rows).T
+
+
+# --- world/riaa_us_music_sales_by_format_1973_2019.csv ----------------------------------------------------------
+
+RIAA_FILE = "world/riaa_us_music_sales_by_format_1973_2019.csv"
+RIAA_METRICS = {"nominal": "Value", "adjusted": "Value (Adjusted)"}
+
+
+@cache
+def riaa() -> pd.DataFrame:
+    """The RIAA sales file (format, metric, year, number_of_records, value_actual; NA = not reported)."""
+    return pd.read_csv(snapshots() / RIAA_FILE)
+
+
+def riaa_total(basis: str = "nominal") -> pd.Series:
+    """Total revenue (US$ million) by year over all formats, on 'nominal' (Value) or 'adjusted' (Value (Adjusted))."""
+    df = riaa()
+    return df[df["metric"] == RIAA_METRICS[basis]].groupby("year")["value_actual"].sum()
+
+
+def riaa_streaming_share(streaming_formats, basis: str = "nominal") -> pd.Series:
+    """The given formats' share (%) of total revenue by year."""
+    df = riaa()
+    df = df[df["metric"] == RIAA_METRICS[basis]]
+    streaming = df[df["format"].isin(list(streaming_formats))].groupby("year")["value_actual"].sum()
+    total = riaa_total(basis)
+    return (streaming.reindex(total.index, fill_value=0.0) / total * 100).rename("share")
+
+
+def riaa_adjusted_peak() -> tuple[int, float]:
+    """The year and value of the highest adjusted total revenue."""
+    total = riaa_total("adjusted")
+    year = total.idxmax()
+    return int(year), float(total[year])
+
+
+def riaa_first_year_share_above(streaming_formats, threshold: float = 50.0, basis: str = "nominal") -> int | None:
+    """The first year in which the given formats' share of revenue exceeds threshold per cent (None if never)."""
+    share = riaa_streaming_share(streaming_formats, basis)
+    above = share[share > threshold]
+    return int(above.index.min()) if len(above) else None
+
+
+def riaa_base_year(tolerance: float = 1e-3) -> int | None:
+    """The year in which the adjusted and nominal totals coincide (|adjusted / nominal - 1| <= tolerance)."""
+    ratio = riaa_total("adjusted") / riaa_total("nominal")
+    years = [int(y) for y, r in ratio.items() if not math.isnan(r) and abs(r - 1) <= tolerance]
+    if len(years) > 1:
+        raise ValueError(f"adjusted and nominal totals coincide in several years: {years}")
+    return years[0] if years else None

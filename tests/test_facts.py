@@ -1,0 +1,137 @@
+"""The facts each chapter glues into its prose, checked against independent plain-pandas oracles
+(``tests/oracles.py``), not against futurecity's own output; and every fact the prose quotes exists and says
+where it comes from."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+import oracles
+from conftest import PROJECT
+from futurecity.chapters import introduction, prospects
+from futurecity.topics import music
+
+SERIES = ("uk", "us")
+
+
+@pytest.fixture(scope="module")
+def ch1():
+    return introduction.open()
+
+
+@pytest.fixture(scope="module")
+def ch5():
+    return prospects.open()
+
+
+def values(chapter) -> dict:
+    return {name: f.value for name, f in chapter.facts.items()}
+
+
+@pytest.mark.parametrize("doc, opener", [("01-introduction", "ch1"), ("05-prospects", "ch5")])
+def test_every_glued_name_in_the_prose_is_a_fact_with_its_provenance(doc, opener, request):
+    chapter = request.getfixturevalue(opener)
+    nb = nbformat.read(PROJECT / "chapters" / f"{doc}.ipynb", as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    named = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", prose))
+    assert named and named <= set(chapter.facts), sorted(named - set(chapter.facts))
+    for name in named:
+        fact = chapter.facts[name]
+        assert fact.about.strip(), name
+        assert fact.sources or fact.claim or not isinstance(fact.value, float), f"{name} has no source"
+
+
+def test_chapter1_landmarks_match_the_oracle(ch1):
+    got = values(ch1)
+    for prefix, series in (("uk", oracles.owid_industry_share()), ("us", oracles.us_manufacturing_share())):
+        marks = oracles.landmarks(series)
+        for when in ("first", "peak", "last"):
+            year, value = marks[when]
+            assert got[f"{prefix}_{when}_year"] == year, (prefix, when)
+            assert got[f"{prefix}_{when}_share"] == pytest.approx(value, abs=1e-9), (prefix, when)
+    us = oracles.us_manufacturing_share()
+    assert got["us_benchmark_share"] == pytest.approx(us[got["us_benchmark_year"]], abs=1e-9)
+    assert ch1.facts["uk_peak_share"].sources == ("owid_sectors",)
+    assert ch1.facts["us_peak_share"].sources == ("fred_manufacturing",)
+
+
+def test_chapter5_employment_facts_match_the_oracle(ch5):
+    got = values(ch5)
+    start, end = got["bres_start"], got["bres_end"]
+    assert (start, end) == (2015, 2019)
+    assert got["c58a_value"] == pytest.approx(oracles.bres_gb_growth("manufacturing", start, end), abs=1e-4)
+    assert got["c58b_value"] == pytest.approx(oracles.bres_gb_growth("all", start, end), abs=1e-4)
+    regional = oracles.bres_region_growth("manufacturing", start, end)
+    assert got["c59a_value"] == pytest.approx(regional["UKI"], abs=1e-4)
+    assert got["c59b_value"] == pytest.approx(regional["UKJ"], abs=1e-4)
+    ranks = oracles.bres_region_ranks(start, end)
+    assert got["london_rank"] == ranks["UKI"]
+    assert got["n_regions"] == len(ranks)
+    order = regional.sort_values(ascending=False)
+    from futurecity.topics.bres import REGIONS  # a code list (names of NUTS1 codes), not a computation
+
+    for i in (1, 2):
+        assert got[f"rank{i}_name"] == REGIONS[order.index[i - 1]]
+        assert got[f"rank{i}_growth"] == pytest.approx(order.iloc[i - 1], abs=1e-9)
+    first, last = got["bres_first"], got["bres_last"]
+    assert (first, last) == (int(oracles.bres()["DATE"].min()), int(oracles.bres()["DATE"].max()))
+    for sector in ("manufacturing", "all"):
+        assert got[f"gb_{sector}_long"] == pytest.approx(oracles.bres_gb_growth(sector, first, last), abs=1e-9)
+    assert ch5.facts["c58a_value"].claim == "C5-8a" and ch5.facts["c58a_value"].sources == ("bres_employment",)
+
+
+def test_chapter5_rd_facts_match_the_oracle(ch5):
+    got = values(ch5)
+    start, end = got["berd_start"], got["berd_end_shown"]
+    assert end == min(got["berd_paper_end"], got["berd_last"]) == 2017
+    expected = oracles.berd_growth(start, end)
+    checks = {
+        "berd_total_real": expected.loc["all BERD", "real"],
+        "berd_total_nominal": expected.loc["all BERD", "nominal"],
+        "berd_manufacturing": expected.loc["manufacturing", "nominal"],
+        "berd_services": expected.loc["all services", "nominal"],
+        "berd_misc": expected.loc["miscellaneous business services", "nominal"],
+        "berd_london": expected.loc["London", "nominal"],
+        "berd_em": expected.loc["East Midlands", "nominal"],
+        "berd_wm": expected.loc["West Midlands", "nominal"],
+        "berd_nw": expected.loc["North West", "nominal"],
+        "berd_nw_real": expected.loc["North West", "real"],
+        "berd_total_pp": oracles.berd_share_change(start, end),
+    }
+    for name, value in checks.items():
+        assert got[name] == pytest.approx(value, abs=1e-6), name
+    assert "gdp_deflator" in ch5.facts["berd_total_real"].sources
+    assert "gdp_deflator" not in ch5.facts["berd_total_nominal"].sources
+
+
+def test_chapter5_rd_facts_equal_the_claims_other_window(ch5):
+    """The prose and the claims table come from one computation: the claims' values on the window the data
+    hold are the very numbers the prose quotes."""
+    other = {r["id"]: r["other_window"]["value"] for r in ch5.results if r["other_window"]}
+    got = values(ch5)
+    for cid, name in (("C5-1", "berd_total_real"), ("C5-2", "berd_total_pp"), ("C5-3", "berd_manufacturing"),
+                      ("C5-4", "berd_services"), ("C5-5", "berd_misc"), ("C5-7", "berd_nw")):
+        assert other[cid] == pytest.approx(got[name], abs=1e-4), cid
+    assert other["C5-6"] == pytest.approx(got["berd_london"] - max(got["berd_em"], got["berd_wm"]), abs=1e-4)
+
+
+def test_chapter5_music_facts_match_the_oracle(ch5):
+    got = values(ch5)
+    streaming = [f for f, family in music.FAMILIES.items() if family == "streaming"]
+    year, value = oracles.riaa_adjusted_peak()
+    assert got["music_peak_year"] == year
+    assert got["music_peak_bn"] == pytest.approx(value / 1000, abs=1e-9)
+    assert got["music_base_year"] == oracles.riaa_base_year()
+    share = oracles.riaa_streaming_share(streaming)
+    assert got["music_last_year"] == share.index.max()
+    assert got["music_streaming_share"] == pytest.approx(share.iloc[-1], abs=1e-9)
+    assert got["music_half_year"] == oracles.riaa_first_year_share_above(streaming, 50)
+    assert got["music_last_bn"] == pytest.approx(oracles.riaa_total("adjusted").iloc[-1] / 1000, abs=1e-9)
+
+
+def test_chapter5_evaluates_only_its_own_claims(ch5):
+    assert {r["chapter"] for r in ch5.results} == {5}
+    assert [r["id"] for r in ch5.results][:2] == ["C5-1", "C5-2"]
