@@ -7,23 +7,28 @@ Test modules import it with ``from fixtures_data import *`` (pytest puts ``tests
 from __future__ import annotations
 
 import csv
+import datetime
+import functools
 import hashlib
 import io
 import json
 import os
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 from werkzeug import Response
 
-from futurecity import registry
+from futurecity.data import registry
 
 __all__ = [
-    "snapshots_dir", "snapshot_bytes", "bres_frame", "nomis_csv", "ybgb_bytes", "ybha_json", "fred_csv",
-    "wdi_rows", "worldbank_page_bytes", "worldbank_pages", "sdg_frame", "berd_workbook", "berd_page",
+    "snapshots_dir", "snapshot_bytes", "bres_frame", "bres_csv", "nomis_csv", "ybgb_bytes", "ybha_json",
+    "fred_csv", "wdi_rows", "wdi_bulk_bytes", "worldbank_page_bytes", "worldbank_pages", "sdg_frame",
+    "xlsx_bytes", "berd_workbook", "berd_page",
     "tree_digest", "flat", "truncated", "nomis_pager", "worldbank_pager", "data_env", "api", "Api",
     "BERD_XLSX_URI",
 ]
@@ -54,6 +59,11 @@ def bres_frame(year: int | None = None, rows: int | None = None) -> pd.DataFrame
     if year is not None:
         f = f[f["DATE"] == str(year)]
     return (f if rows is None else f.head(rows)).reset_index(drop=True)
+
+
+def bres_csv(frame: pd.DataFrame) -> bytes:
+    """BRES rows (as :func:`bres_frame` gives them) written back in the layout of the pinned snapshot."""
+    return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
 def nomis_csv(frame: pd.DataFrame, value_header: str = "OBS_VALUE") -> bytes:
@@ -102,6 +112,16 @@ def wdi_rows(source_id: str, countries: tuple[str, ...] = ("GBR", "USA", "DEU", 
             for _, r in f.iterrows() for y in years]
 
 
+def wdi_bulk_bytes(source_id: str, countries: tuple[str, ...] = ("GBR", "USA", "DEU", "JPN", "CHN")) -> bytes:
+    """The WDI bulk snapshot cut to the rows of ``countries`` (preamble and header kept, lines unchanged): the
+    bulk-format twin of :func:`wdi_rows` with the same ``countries``."""
+    lines = snapshot_bytes(source_id).decode("utf-8-sig").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip('"').startswith("Country Name"))
+    code = next(csv.reader([lines[start]])).index("Country Code")
+    kept = [line for line in lines[start + 1:] if line.strip() and next(csv.reader([line]))[code] in countries]
+    return ("\n".join([*lines[: start + 1], *kept]) + "\n").encode()
+
+
 def worldbank_page_bytes(rows: list[dict], page: int, per_page: int) -> bytes:
     """Page ``page`` (1-based) of ``rows`` as the API writes it: [paging header, rows]."""
     pages = max(1, -(-len(rows) // per_page))
@@ -145,10 +165,32 @@ def _write_table(ws, title: str, first_col: str, table: pd.DataFrame, top: int) 
     return top + 4 + len(table) + 1
 
 
+XLSX_TIME = datetime.datetime(2020, 1, 1)  # the creation, modification and zip-entry time of every fixture xlsx
+
+
+def xlsx_bytes(wb: Workbook) -> bytes:
+    """The bytes of ``wb`` as an xlsx, the same whenever they are built: fixed document properties (openpyxl's
+    ``save`` would stamp the time of saving), then every zip entry copied in order with a fixed time."""
+    wb.properties.created = wb.properties.modified = XLSX_TIME
+    saved = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIME.timetuple()[:6])
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            dst.writestr(entry, src.read(info))
+    return out.getvalue()
+
+
+@functools.cache
 def berd_workbook(region_title: str = "Table 5: Expenditure on R&D performed in UK businesses by region",
                   extra_region: str | None = None) -> bytes:
     """An xlsx in the layout ``berd_xlsx`` documents, filled from the SDG snapshot: a cover sheet, then
-    'Table 3 ... by product group' and the region table on a second sheet (titled ``region_title``)."""
+    'Table 3 ... by product group' and the region table on a second sheet (titled ``region_title``).
+
+    Built once per set of arguments, and byte-for-byte reproducible anyway (:func:`xlsx_bytes`); still, a test
+    compares what was served with what was stored, or parsed frames, never two separately built files."""
     products, regions = _berd_tables()
     if extra_region:
         regions.loc[extra_region] = regions.iloc[0]
@@ -159,9 +201,7 @@ def berd_workbook(region_title: str = "Table 5: Expenditure on R&D performed in 
     nxt = _write_table(ws, "Table 3: Expenditure on R&D performed in UK businesses by product group",
                        "Product group", products, 1)
     _write_table(ws, region_title, "Region", regions, nxt + 1)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)
 
 
 def berd_page(href: str | None) -> bytes:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from fixtures_data import *  # noqa: F403
 
-from futurecity import cli, fetch, registry, store
-from futurecity.store import DataUnavailable
+from futurecity import cli
+from futurecity.data import registry, store, vintages
+from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, DataUnavailable
 
 SNAPSHOT_STATES = {"ok", "missing", "hash mismatch"}
 
@@ -27,7 +28,7 @@ def _sources_json(capsys) -> tuple[int, dict[str, dict]]:
 def test_sources_on_this_machine_are_all_present_and_verified(data_env, capsys):
     code = cli.main(["sources"])
     out = capsys.readouterr().out
-    assert code == 0
+    assert code == EXIT_OK
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["ID", "API", "SNAPSHOT"]
     for sid in registry.sources():
@@ -37,9 +38,9 @@ def test_sources_on_this_machine_are_all_present_and_verified(data_env, capsys):
 
 def test_sources_json(api, data_env, capsys):
     api.route("gdp_deflator").respond_with_data(ybgb_bytes(), content_type="text/csv")
-    vintage = fetch.pull("gdp_deflator")["vintage"]
+    vintage = vintages.pull("gdp_deflator")["vintage"]
     code, rows = _sources_json(capsys)
-    assert code == 0 and list(rows) == list(registry.sources())
+    assert code == EXIT_OK and list(rows) == list(registry.sources())
     for sid, row in rows.items():
         assert {"id", "api", "licence", "snapshot", "title", "vintages", "latest_vintage"} <= set(row)
         assert row["snapshot"] == "ok" and row["licence"] == registry.get(sid).licence
@@ -56,7 +57,7 @@ def test_a_changed_snapshot_is_reported_not_used(data_env, monkeypatch, tmp_path
     monkeypatch.setenv("FUTURECITY_SNAPSHOTS", str(copy))
 
     code, rows = _sources_json(capsys)
-    assert code == 2
+    assert code == EXIT_DATA
     assert {sid: row["snapshot"] for sid, row in rows.items() if row["snapshot"] != "ok"} == {
         "gdp_deflator": "hash mismatch", "riaa_sales": "missing"}
     assert all(row["snapshot"] in SNAPSHOT_STATES for row in rows.values())
@@ -66,20 +67,20 @@ def test_a_changed_snapshot_is_reported_not_used(data_env, monkeypatch, tmp_path
 
 
 def test_pull_without_live_checks_what_is_there(data_env, monkeypatch, tmp_path, capsys):
-    assert cli.main(["pull"]) == 0
+    assert cli.main(["pull"]) == EXIT_OK
     assert "bres_employment: snapshot ok" in capsys.readouterr().out
 
     monkeypatch.setenv("FUTURECITY_SNAPSHOTS", str(tmp_path / "nowhere"))
-    assert cli.main(["pull", "gdp_deflator", "riaa_sales"]) == 2
+    assert cli.main(["pull", "gdp_deflator", "riaa_sales"]) == EXIT_DATA
     err = " ".join(capsys.readouterr().err.split())
     assert "'gdp_deflator'" in err and "'riaa_sales'" in err and "futurecity pull gdp_deflator --live" in err
 
 
 def test_pull_without_live_accepts_a_cached_vintage(api, data_env, monkeypatch, tmp_path, capsys):
     api.route("gdp_deflator").respond_with_data(ybgb_bytes(), content_type="text/csv")
-    assert cli.main(["pull", "gdp_deflator", "--live"]) == 0
+    assert cli.main(["pull", "gdp_deflator", "--live"]) == EXIT_OK
     monkeypatch.setenv("FUTURECITY_SNAPSHOTS", str(tmp_path / "nowhere"))
-    assert cli.main(["pull", "gdp_deflator"]) == 0
+    assert cli.main(["pull", "gdp_deflator"]) == EXIT_OK
     assert "1 cached vintage(s)" in capsys.readouterr().out
 
 
@@ -89,7 +90,7 @@ def test_pull_live_several_sources_one_failing(api, data_env, capsys):
     api.route("fred_manufacturing").respond_with_data("down", status=503)
     code = cli.main(["pull", "gdp_deflator", "fred_manufacturing", "gdp_nominal", "--live"])
     captured = capsys.readouterr()
-    assert code == 2
+    assert code == EXIT_DATA
     assert "gdp_deflator: new vintage" in captured.out and "gdp_nominal: new vintage" in captured.out
     assert "'fred_manufacturing'" in captured.err and "gdp_deflator" not in captured.err
     assert [m["source"] for m in store.vintage_manifests(registry.get("gdp_nominal"))] == ["gdp_nominal"]
@@ -98,12 +99,12 @@ def test_pull_live_several_sources_one_failing(api, data_env, capsys):
 def test_pull_cache_option(api, data_env, tmp_path, capsys):
     api.route("gdp_deflator").respond_with_data(ybgb_bytes(), content_type="text/csv")
     other = tmp_path / "other-cache"
-    assert cli.main(["pull", "gdp_deflator", "--live", "--cache", str(other)]) == 0
+    assert cli.main(["pull", "gdp_deflator", "--live", "--cache", str(other)]) == EXIT_OK
     assert len(list((other / "gdp_deflator" / "vintages").iterdir())) == 1
 
 
 def test_unknown_source_is_an_error(data_env, capsys):
-    assert cli.main(["pull", "no_such_source"]) == 1
+    assert cli.main(["pull", "no_such_source"]) == EXIT_FAILED
     assert "unknown source 'no_such_source'" in capsys.readouterr().err
 
 
@@ -120,16 +121,16 @@ def test_command_line_subprocesses(api, data_env):
     api.route("fred_manufacturing").respond_with_data("oops", status=500)
 
     good = _run(str(script), "pull", "fred_manufacturing", "--live")
-    assert good.returncode == 0, good.stderr
+    assert good.returncode == EXIT_OK, good.stderr
     before = tree_digest(data_env / "fred_manufacturing" / "vintages")
 
     bad = _run(sys.executable, "-m", "futurecity", "pull", "fred_manufacturing", "--live")
-    assert bad.returncode == 2
+    assert bad.returncode == EXIT_DATA
     assert "'fred_manufacturing'" in bad.stderr and flat(api.url("fred_manufacturing")) in flat(bad.stderr)
     assert "Traceback" not in bad.stderr
     assert tree_digest(data_env / "fred_manufacturing" / "vintages") == before
 
     listing = _run(sys.executable, "-m", "futurecity", "sources", "--json")
-    assert listing.returncode == 0
+    assert listing.returncode == EXIT_OK
     [row] = [r for r in json.loads(listing.stdout) if r["id"] == "fred_manufacturing"]
     assert row["snapshot"] == "ok" and len(row["vintages"]) == 1

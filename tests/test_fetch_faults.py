@@ -14,7 +14,9 @@ import pytest
 from fixtures_data import *  # noqa: F403
 from werkzeug import Response
 
-from futurecity import cli, fetch, store
+from futurecity import cli
+from futurecity.data import store, vintages
+from futurecity.errors import EXIT_DATA, DataUnavailable, NeedsLiveData
 
 CSV, JSON, HTML = "text/csv", "application/json", "text/html"
 
@@ -146,19 +148,19 @@ FAULTS = {
 def test_fault_leaves_the_good_vintage_alone(name, api, data_env, capsys):
     fault = FAULTS[name]
     GOOD[fault.source](api)
-    good = fetch.pull(fault.source)
-    vintages = data_env / fault.source / "vintages"
-    before = tree_digest(vintages)
+    good = vintages.pull(fault.source)
+    folder = data_env / fault.source / "vintages"
+    before = tree_digest(folder)
     api.reset()
     url = fault.serve(api) or api.url(fault.source)
 
     code = cli.main(["pull", fault.source, "--live"])
     err = capsys.readouterr().err
 
-    assert code == 2
+    assert code == EXIT_DATA
     assert f"'{fault.source}'" in err and flat(url) in flat(err)
     assert re.search(fault.message, " ".join(err.split())), err
-    assert tree_digest(vintages) == before
+    assert tree_digest(folder) == before
     rejected = data_env / fault.source / "rejected"
     assert rejected.is_dir() == fault.rejected
     if fault.rejected:
@@ -169,14 +171,15 @@ def test_fault_leaves_the_good_vintage_alone(name, api, data_env, capsys):
 
 def test_fault_without_a_cached_vintage_raises_data_unavailable(api):
     FAULTS["worldbank-error-object"].serve(api)
-    with pytest.raises(store.DataUnavailable) as info:
-        fetch.pull("wdi_manufacturing_va")
+    with pytest.raises(DataUnavailable) as info:
+        vintages.pull("wdi_manufacturing_va")
+    assert not isinstance(info.value, NeedsLiveData)
     assert info.value.source == "wdi_manufacturing_va" and info.value.url.startswith(api.url("wdi_manufacturing_va"))
     assert "rejected" in str(info.value)
 
 
 def test_network_error_remedy_names_the_url_variable(api):
     FAULTS["404"].serve(api)
-    with pytest.raises(store.DataUnavailable) as info:
-        fetch.pull("gdp_nominal")
+    with pytest.raises(DataUnavailable) as info:
+        vintages.pull("gdp_nominal")
     assert "FUTURECITY_URL_GDP_NOMINAL" in info.value.remedy and "retry later" in info.value.remedy

@@ -1,5 +1,6 @@
-"""The parsers: every snapshot parser on its real file (row counts checked by plain ``csv``), and the live
-parsers on small answers rendered from the real files, including the faults they must refuse."""
+"""The parsers: every snapshot parser on its real file (row counts checked by plain ``csv``), the live parsers on
+answers rendered from the real files (including the faults they must refuse), and each live parser beside its
+snapshot twin on the same rows, column by column."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pandas as pd
 import pytest
 from fixtures_data import *  # noqa: F403
 
-from futurecity import parsers, registry, store
-from futurecity.fetch import xlsx_link
-from futurecity.parsers import ParseError
+from futurecity.data import parsers, registry, store
+from futurecity.data.clients import xlsx_link
+from futurecity.errors import ParseError
 
 
 def _csv_rows(raw: bytes, skip: int = 0) -> list[list[str]]:
@@ -76,7 +77,10 @@ def test_nomis_csv_from_bres_rows():
     rows = bres_frame(year=2019, rows=176)
     frame = parsers.get("nomis_csv")(nomis_csv(rows))
     assert len(frame) == 176
-    assert list(frame["industry_code"]) == list(rows["INDUSTRY_CODE"])
+    for column, header in [("geography_code", "GEOGRAPHY_CODE"), ("geography_name", "GEOGRAPHY_NAME"),
+                           ("industry_code", "INDUSTRY_CODE"), ("industry_name", "INDUSTRY_NAME")]:
+        assert list(frame[column]) == list(rows[header]), column
+    assert list(frame["year"]) == [int(y) for y in rows["DATE"]]
     assert list(frame["value"]) == list(pd.to_numeric(rows["COUNT"]).astype(float))
 
 
@@ -119,6 +123,13 @@ def test_ons_timeseries_json_annual_uk():
     assert frame.set_index("year")["value"].to_dict() == {
         int(c): float(uk[c].replace(",", "")) for c in gdp.columns if re.fullmatch(r"\d{4}", c)}
     assert set(frame["geography_code"]) == {"K02000001"}
+
+
+def test_regional_gdp_snapshot_names_the_uk_by_its_gss_code():
+    frame = parsers.get("ons_regional_gdp_csv")(snapshot_bytes("gdp_nominal"))
+    uk = frame[frame["geography_name"] == "United Kingdom"]
+    assert len(uk) > 0 and set(uk["geography_code"]) == {"K02000001"}
+    assert "UK" not in set(frame["geography_code"])
 
 
 def test_ons_timeseries_json_annual_uk_without_years():
@@ -203,3 +214,112 @@ def test_xlsx_link_finds_the_ons_file_link():
     page = berd_page(f"/file?uri={BERD_XLSX_URI}").decode()
     assert xlsx_link(page, "https://www.ons.gov.uk/economy/x") == f"https://www.ons.gov.uk/file?uri={BERD_XLSX_URI}"
     assert xlsx_link(berd_page(None).decode(), "https://www.ons.gov.uk/") is None
+
+
+# --- each live parser beside its snapshot twin, column by column -----------------------------------------------
+#
+# The live answer is rendered from the real snapshot rows, so both parsers read the same data: every column of
+# the registry's schema must agree, in values (compared as text) and in dtype (the two pandas string dtypes,
+# with NaN or NA as missing marker, count as one).
+
+def _schema(source_id: str, frame: pd.DataFrame, leave_out: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``frame`` cut to the registry's schema of ``source_id`` (as ``store.load`` returns it), minus
+    ``leave_out``."""
+    return frame[[c for c in registry.get(source_id).schema if c not in leave_out]]
+
+
+def _bres_pair():
+    rows = bres_frame()  # every row of the snapshot: all regions, industries and years
+    live = parsers.get("nomis_csv")(nomis_csv(rows))
+    pinned = parsers.get("bres_resaved_csv")(bres_csv(rows))
+    return _schema("bres_employment", live), _schema("bres_employment", pinned)
+
+
+def _gdp_pair():
+    # YBHA's unit is "£m" where the regional table says "GBP million, current prices": unit is left out.
+    live = parsers.get("ons_timeseries_json_annual_uk")(ybha_json())
+    regional = parsers.get("ons_regional_gdp_csv")(snapshot_bytes("gdp_nominal"))
+    uk = regional[regional["geography_name"] == "United Kingdom"].sort_values("year")
+    return (_schema("gdp_nominal", live, ("unit",)).reset_index(drop=True),
+            _schema("gdp_nominal", uk, ("unit",)).reset_index(drop=True))
+
+
+def _worldbank_pair(source_id: str):
+    def pair():
+        rows = wdi_rows(source_id)
+        live = parsers.get("worldbank_json")(b"[" + b",".join(worldbank_pages(rows, 50)) + b"]")
+        pinned = parsers.get("worldbank_bulk_csv")(wdi_bulk_bytes(source_id))
+        order = ["country_code", "year"]
+        return (_schema(source_id, live.sort_values(order, ignore_index=True)),
+                _schema(source_id, pinned.sort_values(order, ignore_index=True)))
+    return pair
+
+
+def _fred_pair():
+    live = parsers.get("fred_csv")(fred_csv("observation_date"))  # ISO dates, as the live API writes them
+    assert fred_csv().splitlines()[1].startswith(b"1939-01-01,")
+    pinned = parsers.get("fred_csv")(snapshot_bytes("fred_manufacturing"))  # M/D/YYYY dates
+    return _schema("fred_manufacturing", live), _schema("fred_manufacturing", pinned)
+
+
+def _berd_pair():
+    # The fixture workbook holds the snapshot's shares of GDP in the live layout, whose unit says GBP million:
+    # unit is left out, every other column must match.
+    order = ["year", "geography_code", "product_group"]
+    live = parsers.get("berd_xlsx")(berd_workbook()).sort_values(order, ignore_index=True)
+    sdg = parsers.get("sdg_csv")(snapshot_bytes("berd"))
+    pinned = sdg[(sdg["measure"] == "BERD") & sdg["value"].notna()].sort_values(order, ignore_index=True)
+    return _schema("berd", live, ("unit",)), _schema("berd", pinned, ("unit",))
+
+
+PAIRS = {
+    "nomis_csv-vs-bres_resaved_csv": _bres_pair,
+    "ons_timeseries_json_annual_uk-vs-ons_regional_gdp_csv": _gdp_pair,
+    "worldbank_json-vs-worldbank_bulk_csv-manufacturing": _worldbank_pair("wdi_manufacturing_va"),
+    "worldbank_json-vs-worldbank_bulk_csv-employment": _worldbank_pair("wdi_industry_employment"),
+    "fred_csv-iso-dates-vs-snapshot": _fred_pair,
+    "berd_xlsx-vs-sdg_csv": _berd_pair,
+}
+
+
+def _as_text(series: pd.Series) -> list[str]:
+    return list(series.astype("string").fillna("<missing>"))
+
+
+def assert_same_values(live: pd.DataFrame, pinned: pd.DataFrame) -> None:
+    """Same columns in the same order, same number of rows, and in every column the same values (as text)."""
+    assert list(live.columns) == list(pinned.columns)
+    assert len(live) == len(pinned) > 0
+    for column in pinned.columns:
+        got, want = _as_text(live[column]), _as_text(pinned[column])
+        bad = [i for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b]
+        assert not bad, (f"column {column}: {len(bad)} rows differ, e.g. row {bad[0]}: "
+                         f"{got[bad[0]]!r} != {want[bad[0]]!r}")
+
+
+def _dtype(series: pd.Series) -> str:
+    name = str(series.dtype)
+    return "string" if name in ("str", "string") else name
+
+
+def assert_same_dtypes(live: pd.DataFrame, pinned: pd.DataFrame) -> None:
+    assert {c: _dtype(live[c]) for c in live.columns} == {c: _dtype(pinned[c]) for c in pinned.columns}
+
+
+@pytest.mark.parametrize("pair", list(PAIRS))
+def test_live_parser_gives_the_snapshot_parser_values_column_by_column(pair):
+    assert_same_values(*PAIRS[pair]())
+
+
+@pytest.mark.parametrize("pair", list(PAIRS))
+def test_live_parser_gives_the_snapshot_parser_dtypes_column_by_column(pair):
+    assert_same_dtypes(*PAIRS[pair]())
+
+
+@pytest.mark.parametrize("a, b", [("geography_code", "geography_name"), ("industry_code", "industry_name")])
+def test_the_column_check_catches_swapped_columns(a, b):
+    """A nomis_csv that swapped two columns (a parser bug) fails the comparison with the snapshot parser."""
+    live, pinned = _bres_pair()
+    swapped = live.assign(**{a: live[b], b: live[a]})
+    with pytest.raises(AssertionError, match=f"column {a}"):
+        assert_same_values(swapped, pinned)

@@ -21,7 +21,7 @@ def fred_csv(raw: bytes) -> pd.DataFrame:
     if len(f.columns) < 2:
         raise ParseError("FRED CSV: no series column after the date column")
     dates = pd.to_datetime(f[date_col], format="%Y-%m-%d", errors="coerce")
-    dates = dates.fillna(pd.to_datetime(f[date_col], format="%m/%d/%Y", errors="coerce"))
+    dates = dates.fillna(pd.to_datetime(f[date_col], format="%m/%d/%Y", errors="coerce")).astype("datetime64[s]")
     if dates.isna().any():
         raise ParseError(f"FRED CSV: unreadable dates, e.g. {list(f[date_col][dates.isna()].head(3))}")
     long = f.assign(date=dates).drop(columns=[date_col]).melt(id_vars="date", var_name="series")

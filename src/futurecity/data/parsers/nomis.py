@@ -73,7 +73,7 @@ def nomis_csv(raw: bytes) -> pd.DataFrame:
         "year": numeric(f["DATE"], "Nomis DATE").astype("int64"),
         "geography_code": f["GEOGRAPHY_CODE"].astype("string"),
         "geography_name": f["GEOGRAPHY_NAME"].astype("string"),
-        "industry_code": code.str.zfill(2),
+        "industry_code": code.astype("string").str.zfill(2),
         "industry_name": f["INDUSTRY_NAME"].astype("string"),
         "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
         "unit": BRES_UNIT,
