@@ -160,7 +160,7 @@ def revenue_chart(revenue: pd.DataFrame, basis: Control) -> alt.VConcatChart:
                               alt.Tooltip("value:Q", format=",.0f", title="US$ million")])
              .properties(width=WIDTH + 80, height=280, name="music_areas"))
     share = (alt.Chart()
-             .transform_filter(f"datum.basis != {basis.name}")
+             .transform_filter(f"datum.basis == {basis.name}")
              .transform_joinaggregate(total="sum(value)", groupby=["year"])
              .transform_filter("datum.family == 'streaming' && datum.total > 0")
              .transform_calculate(share="datum.value / datum.total * 100")
