@@ -219,13 +219,11 @@ def _outputs(nb) -> str:
 
 @pytest.mark.parametrize("vintage", ["latest", "pinned"])
 def test_chapter_shows_both_vintages_only_when_both_are_there(api, revised_xlsx, project_root, tmp_path, vintage):
-    import papermill
+    from futurecity.book.build import execute_notebook
 
     pull_revised(api, revised_xlsx)
     out = tmp_path / "05.ipynb"
-    papermill.execute_notebook(str(project_root / "chapters" / "05-prospects.ipynb"), str(out),
-                               parameters={"vintage": vintage}, cwd=str(project_root / "chapters"),
-                               progress_bar=False, start_timeout=120, execution_timeout=600)
+    execute_notebook(project_root / "chapters" / "05-prospects.ipynb", out, {"vintage": vintage}, timeout=300)
     nb = nbformat.read(out, as_version=4)
     assert not nb.metadata["papermill"].get("exception")
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
