@@ -12,12 +12,13 @@ import copy
 import pandas as pd
 import pytest
 import yaml
+from vega_eval import marks
 
 from futurecity.claims import evaluate, ledger, measures, rules
 from futurecity.errors import DataUnavailable
-from futurecity.topics import berd, bres  # noqa: F401  (register their measures)
+from futurecity.topics import berd as _berd  # noqa: F401  (registers its measures)
+from futurecity.topics import bres as _bres  # noqa: F401  (registers its measures)
 from futurecity.viz import badges
-from vega_eval import marks
 
 BRES_UNIT = "employment (employees plus working owners), count"
 

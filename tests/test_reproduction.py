@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -20,14 +18,15 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+from vega_eval import texts
 
 from futurecity import topics
 from futurecity.book.build import execute_notebook
-from futurecity.claims import evaluate, ledger as claims_ledger
+from futurecity.claims import evaluate
+from futurecity.claims import ledger as claims_ledger
 from futurecity.claims.measures import Inputs
 from futurecity.data import store
 from futurecity.topics import bres
-from vega_eval import texts
 
 STATUSES = {"reproduced", "differs", "needs live data", "not reproducible", "pending"}
 BRES_IDS = ("C5-8a", "C5-8b", "C5-9a", "C5-9b")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlparse
 
-from futurecity.data.parsers.base import text
 from futurecity.data.http import HttpSession, env_number, get, query_url
+from futurecity.data.parsers.base import text
 from futurecity.data.parsers.worldbank import worldbank_page
 from futurecity.data.registry import Source
 from futurecity.errors import ParseError
