@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+BUILD_ENV = "FUTURECITY_BUILD"  # set by `futurecity build` in the kernels that execute the chapters
+PULLED_ENV = "FUTURECITY_PULLED"  # sources the build already tried: chapters with live=True do not pull again
 
 
 def root() -> Path:

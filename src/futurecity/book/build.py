@@ -29,10 +29,8 @@ from pathlib import Path
 import yaml
 
 from futurecity import reads
-from futurecity.book import cache
-from futurecity.data.access import PULLED_ENV
+from futurecity.config import BUILD_ENV, PULLED_ENV
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, ChapterFailed, DataUnavailable
-from futurecity.viz.controls import BUILD_ENV
 
 CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
 
@@ -265,6 +263,8 @@ def pull_sources(out) -> list[str]:
 def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
           html: bool = True, out=sys.stderr) -> int:
     from tqdm import tqdm
+
+    from futurecity.book import cache  # here, not at the top: the workers that execute chapters need none of it
 
     project = project.resolve()
     build_dir = project / "_build"

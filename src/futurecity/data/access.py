@@ -11,9 +11,8 @@ import os
 
 import pandas as pd
 
+from futurecity.config import PULLED_ENV
 from futurecity.data import registry, store, vintages
-
-PULLED_ENV = "FUTURECITY_PULLED"  # sources the build already tried: chapters with live=True do not pull again
 
 
 def load(source_id: str, vintage: str = "pinned", live: bool = False) -> pd.DataFrame:

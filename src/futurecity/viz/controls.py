@@ -16,6 +16,8 @@ from typing import Any
 
 import altair as alt
 
+from futurecity.config import BUILD_ENV
+
 
 @dataclass(frozen=True)
 class Control:
@@ -90,9 +92,6 @@ class Control:
 def bind(chart: alt.TopLevelMixin, *controls: Control) -> alt.TopLevelMixin:
     """Attach the controls' parameters to a chart (its top level, so concatenated views share them)."""
     return chart.add_params(*(c.param for c in controls))
-
-
-BUILD_ENV = "FUTURECITY_BUILD"  # set by `futurecity build` in the kernels that execute the chapters
 
 
 def interact(func: Callable[..., alt.TopLevelMixin], *controls: Control):
