@@ -92,7 +92,8 @@ def test_great_britain_rows_are_named_great_britain(inputs):
 
 def test_bres_jupyter_view_refuses_a_window_of_no_years(inputs):
     """bres.py `bres_start >= bres_end` -> `>`: start == end gives the message, not bars of 0% growth."""
-    assert "Choose an end year" in json.dumps(bres.growth_view(bres.totals(inputs), 2016, 2016, "London").to_dict())
+    assert "choose two different years" in json.dumps(
+        bres.growth_view(bres.totals(inputs), 2016, 2016, "London").to_dict())
 
 
 # --- controls: every year can be chosen, smoothing starts off ------------------------------------------------------

@@ -128,4 +128,6 @@ def test_the_jupyter_view_computes_the_same_growth_as_plain_pandas(raw, totals):
         found = [b for b in bars.values() if abs(b["growth"] - expected) < 1e-9]
         assert found, f"region {region} ({name}): no bar with growth {expected}"
     assert [b["geography_name"] for b in bars.values() if b["highlighted"]] == ["London"]
-    assert "Choose an end year" in json.dumps(bres.growth_view(totals, 2019, 2016, "London").to_dict())
+    assert "choose two different years" in json.dumps(bres.growth_view(totals, 2017, 2017, "London").to_dict())
+    swapped, ordered = (bres.growth_view(totals, *years, "London").to_dict() for years in ((2021, 2016), (2016, 2021)))
+    assert swapped["datasets"] == ordered["datasets"]

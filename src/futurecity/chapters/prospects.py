@@ -10,6 +10,7 @@ from futurecity.claims import evaluate, ledger
 from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact
 from futurecity.topics import berd, bres, music
+from futurecity.viz import tables
 from futurecity.viz.controls import interact
 
 CHAPTER = 5
@@ -68,7 +69,9 @@ class Prospects:
                                     self.inputs.frame(music.SOURCE), revenue)
 
     def claims_table(self):
-        return evaluate.chapter_table(self.results, CHAPTER)
+        """The section's claims as the book's claims table."""
+        return tables.claims_table(self.results, CHAPTER, caption="The claims of section 5: the paper's value, "
+                                   "the value recomputed here and its status under the claim's rule")
 
 
 def open(vintage: str = "pinned", live: bool = False) -> Prospects:  # noqa: A001  (the chapter's verb)

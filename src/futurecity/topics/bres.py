@@ -224,11 +224,13 @@ def _badges(claim_defs: list[dict], start: str, end: str, region: str):
                               y=len(layers) * badges.BADGE_LINE + 4, fontWeight="bold", color=HIGHLIGHT)
                    .encode(text="text:N").properties(name="bres_highlight"))
     height = (len(layers) + 1) * badges.BADGE_LINE
-    return _with_growth(alt.layer(*layers, highlighted), start, end).properties(height=height, width=WIDTH)
+    shown = alt.layer(*layers, highlighted).transform_filter(f"{start} < {end}")
+    return _with_growth(shown, start, end).properties(height=height, width=WIDTH)
 
 
 def _bars(start: str, end: str, region: str):
-    """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area in its own colour."""
+    """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area in its own colour; when
+    the two years are the same, a message instead."""
     roles = {"highlighted": HIGHLIGHT, GREAT_BRITAIN[1]: PALETTE[0], "region": PALETTE[4]}
     base = (alt.Chart()
             .transform_pivot("sector", value="growth", groupby=["geography_code", "geography_name", "level"])
@@ -246,7 +248,16 @@ def _bars(start: str, end: str, region: str):
                         legend=alt.Legend(title=None))).properties(name="bres_bars")
     ticks = base.mark_tick(color="black", thickness=2, size=16).encode(x="all:Q", y=y, tooltip=tooltip).properties(
         name="bres_ticks")
-    return _with_growth(alt.layer(bars, ticks), start, end).properties(width=WIDTH, height=340)
+    shown = alt.layer(bars, ticks).transform_filter(f"{start} < {end}")
+    return alt.layer(_with_growth(shown, start, end), _message(start, end)).properties(width=WIDTH, height=340)
+
+
+def _message(start: str, end: str):
+    """One line when the two years chosen are the same: growth needs two different years."""
+    return (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} == {end}")
+            .transform_calculate(text=f"'Start and end are both ' + {start} + ': choose two different years.'")
+            .mark_text(align="left", baseline="top", x=0, y=8, fontSize=13).encode(text="text:N")
+            .properties(name="bres_message"))
 
 
 def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, region):
@@ -256,7 +267,8 @@ def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, regio
     attached here). Only the compact table of :func:`sector_totals` is embedded, one row per area and sector.
     """
 
-    names = (start.name, end.name)
+    # the earlier of the two years chosen is the start: a reader can never ask for growth backwards in time
+    names = (f"min({start.name}, {end.name})", f"max({start.name}, {end.name})")
     wide = wide_by_year(totals, ["geography_code", "geography_name", "level", "sector"])
     chart = alt.vconcat(_badges(claim_defs, *names, region.name), _bars(*names, region.name), data=wide)
     return bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
@@ -281,9 +293,10 @@ def growth_view(totals: pd.DataFrame, bres_start: int, bres_end: int, bres_regio
     """The same model as :func:`growth_chart`, computed in pandas for readers running Jupyter
     (``interact(lambda **v: growth_view(totals, **v), *controls(...))``): manufacturing growth by area
     between the chosen years, the chosen region highlighted."""
-    if bres_start >= bres_end:
-        return alt.Chart(pd.DataFrame({"text": ["Choose an end year after the start year."]})).mark_text().encode(
-            text="text:N")
+    bres_start, bres_end = sorted((bres_start, bres_end))  # as the browser: the earlier year is the start
+    if bres_start == bres_end:
+        return alt.Chart(pd.DataFrame({"text": [f"Start and end are both {bres_start}: choose two different "
+                                                "years."]})).mark_text().encode(text="text:N")
     table = growth(totals, bres_start, bres_end)
     bars = table[table["sector"] == "manufacturing"].assign(
         highlighted=lambda t: t["geography_name"] == bres_region)

@@ -193,11 +193,11 @@ def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame)
     """The long-run chart with its title, description and a caption naming both sources."""
     return figure(
         chart,
-        title=(f"The long-run share of jobs in industry: UK since {int(uk['year'].min())}, "
-               f"US since {int(us['year'].min())}"),
+        title="The long-run share of jobs in industry, UK and US",
         description=("Lines: the UK share of persons employed in broad industry (mining, manufacturing, utilities, "
-                     "construction) and the US share of nonfarm payroll jobs in manufacturing, in per cent. "
-                     "Dots mark the years each source reports."),
+                     f"construction), {int(uk['year'].min())}-{int(uk['year'].max())}, and the US share of nonfarm "
+                     f"payroll jobs in manufacturing, {int(us['year'].min())}-{int(us['year'].max())}, in per cent, "
+                     "from the first year chosen. Dots mark the years each source reports."),
         sources=[uk, us],
         note=("US values are annual averages of monthly seasonally adjusted counts, complete years only. The UK "
               "series has census years only before the First World War and none during the Second, which the "
