@@ -263,15 +263,18 @@ def test_bres_badges_values_ranks_and_verdicts(bres_run, claim_defs, chapter5_re
     problems.check("BRES badges vs oracles and the claims engine")
 
 
-def test_bres_same_start_and_end_shows_a_message_and_no_bars_or_badges(inputs, claim_defs):
+def test_bres_same_or_swapped_years_say_so(inputs, claim_defs):
     totals = bres.totals(inputs)
     window = ledger.definition("C5-8a", claim_defs)["window"]
     chart = bres.growth_chart(totals, claim_defs, *bres.controls(totals, window))
-    same, ordered = marks(chart.to_dict(), [{"bres_start": 2017, "bres_end": 2017}, {}])
+    same, ordered, swapped = marks(chart.to_dict(), [{"bres_start": 2017, "bres_end": 2017}, {},
+                                                     {"bres_start": 2021, "bres_end": 2016}])
     assert all(not items for name, items in same.items() if name.startswith(("bres_bars", "bres_ticks", "claim_")))
     assert [i["__text"] for i in mark(same, "bres_message", "same years")] == [
         "Start and end are both 2017: choose two different years."]
     assert mark(ordered, "bres_message", "paper's window") == []
+    assert [i["__text"] for i in mark(swapped, "bres_message", "swapped years")] == [
+        "The start year is after the end year: growth is shown from 2016 to 2021."]
     assert len(mark(ordered, "bres_bars", "paper's window")) == 12
 
 

@@ -228,7 +228,7 @@ def _badges(claim_defs: list[dict], start: str, end: str, region: str):
     return _with_growth(shown, start, end).properties(height=height, width=WIDTH)
 
 
-def _bars(start: str, end: str, region: str):
+def _bars(start: str, end: str, region: str, chosen: tuple[str, str]):
     """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area in its own colour; when
     the two years are the same, a message instead."""
     roles = {"highlighted": HIGHLIGHT, GREAT_BRITAIN[1]: PALETTE[0], "region": PALETTE[4]}
@@ -249,14 +249,17 @@ def _bars(start: str, end: str, region: str):
     ticks = base.mark_tick(color="black", thickness=2, size=16).encode(x="all:Q", y=y, tooltip=tooltip).properties(
         name="bres_ticks")
     shown = alt.layer(bars, ticks).transform_filter(f"{start} < {end}")
-    return alt.layer(_with_growth(shown, start, end), _message(start, end)).properties(width=WIDTH, height=340)
+    return alt.layer(_with_growth(shown, start, end), _message(*chosen)).properties(width=WIDTH, height=340)
 
 
 def _message(start: str, end: str):
-    """One line when the two years chosen are the same: growth needs two different years."""
-    return (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} == {end}")
-            .transform_calculate(text=f"'Start and end are both ' + {start} + ': choose two different years.'")
-            .mark_text(align="left", baseline="top", x=0, y=8, fontSize=13).encode(text="text:N")
+    """One line about the years as chosen (the parameters ``start`` and ``end``): both the same year (growth
+    needs two), or the start after the end (the chart shows the window between them)."""
+    text = (f"{start} == {end} ? 'Start and end are both ' + {start} + ': choose two different years.' : "
+            f"'The start year is after the end year: growth is shown from ' + {end} + ' to ' + {start} + '.'")
+    return (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} >= {end}")
+            .transform_calculate(text=text)
+            .mark_text(align="left", baseline="bottom", x=0, y=-6, fontSize=12).encode(text="text:N")
             .properties(name="bres_message"))
 
 
@@ -270,7 +273,8 @@ def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, regio
     # the earlier of the two years chosen is the start: a reader can never ask for growth backwards in time
     names = (f"min({start.name}, {end.name})", f"max({start.name}, {end.name})")
     wide = wide_by_year(totals, ["geography_code", "geography_name", "level", "sector"])
-    chart = alt.vconcat(_badges(claim_defs, *names, region.name), _bars(*names, region.name), data=wide)
+    chart = alt.vconcat(_badges(claim_defs, *names, region.name),
+                        _bars(*names, region.name, (start.name, end.name)), data=wide)
     return bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
 
 
