@@ -1,0 +1,196 @@
+"""How the website reads around the chapters: author-year references with names capitalised as published, a
+footer that names the edition, its authors' paper, the data's publishers and the licences, the book's own favicon
+and logo, one search box and no empty index. Reads and serves ``_build/html`` (built by ``make book``)."""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from conftest import PROJECT
+
+HTML = PROJECT / "_build" / "html"
+EDITION = "futurecity, an independent interactive edition"
+LABEL = re.compile(r"^[A-Z][^\[\]]*?, (\d{4}[a-z]?|n\.d\.(-[a-z])?)$")  # "Frey and Osborne, 2017", "..., n.d.-a"
+
+
+def _pages() -> list[Path]:
+    """The built pages, without Jupyter Book's index.html (a bare redirect to the first chapter)."""
+    assert (HTML / "index.html").is_file(), f"{HTML} has no built book: run `make book` first"
+    pages = sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+    return [p for p in pages if 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")[:500]]
+
+
+def _text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+def _footer(page: Path) -> str:
+    match = re.search(r'<div class="fc-footer">(.*?)</footer>', page.read_text(encoding="utf-8"), flags=re.S)
+    assert match, f"{page.name}: no futurecity footer"
+    return _text(match.group(1))
+
+
+def _labels() -> dict[str, str]:
+    """The references page's entries: anchor id -> label text."""
+    page = (HTML / "references.html").read_text(encoding="utf-8")
+    entries = re.findall(r'<div class="citation" id="([^"]+)" role="doc-biblioentry">\s*<span class="label">(.*?)'
+                         r'</span>\s*<p>', page, flags=re.S)
+    assert entries, "references.html lists no entry"
+    return {anchor: _text(re.sub(r'<span class="fn-bracket">[^<]*</span>', "", label)) for anchor, label in entries}
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.site
+def test_footer_names_edition_paper_publishers_and_licences_on_every_page():
+    publishers = {str(s["publisher"]) for s in
+                  yaml.safe_load((PROJECT / "data" / "sources.yml").read_text(encoding="utf-8"))["sources"]}
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        assert "Jupyter Book community" not in text, page.name
+        footer = _footer(page)
+        for words in (EDITION, "Calvin Jones and Dylan Henderson", "Industry 4.0 and Value Creation in the Future City",
+                      "MIT licence", "CC BY 4.0", "LICENSE-TEXT", "data/sources.yml", "the futurecity authors"):
+            assert words in footer, f"{page.name}: footer lacks {words!r}"
+        assert 'href="https://creativecommons.org/licenses/by/4.0/"' in text, page.name
+        for publisher in publishers:
+            assert publisher in footer, f"{page.name}: footer lacks the data licence of {publisher!r}"
+
+
+@pytest.mark.site
+def test_favicon_and_logo_referenced_on_every_page_and_built():
+    for name in ("favicon.svg", "logo.svg"):
+        built = HTML / "_static" / name
+        assert built.is_file() and built.read_bytes() == (PROJECT / "_static" / name).read_bytes(), name
+        assert built.read_text(encoding="utf-8").lstrip().startswith("<svg"), name
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        assert re.search(r'<link rel="icon" href="(\.\./)*_static/favicon\.svg"', text), page.name
+        assert re.search(r'<img src="(\.\./)*_static/logo\.svg" class="logo__image', text), page.name
+
+
+@pytest.mark.site
+def test_licence_files_exist_and_readme_names_them():
+    mit = (PROJECT / "LICENSE").read_text(encoding="utf-8")
+    assert mit.startswith("MIT License") and "Copyright (c) 2026 the futurecity authors" in mit
+    text = (PROJECT / "LICENSE-TEXT").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in text and "https://creativecommons.org/licenses/by/4.0/" in text
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Licences", 1)[1].split("\n## ", 1)[0]
+    assert "`LICENSE`" in section and "`LICENSE-TEXT`" in section and "data/sources.yml" in section
+
+
+@pytest.mark.site
+def test_no_index_page_in_the_navigation():
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        assert "genindex" not in text, f"{page.name} links the general index"
+
+
+@pytest.mark.site
+def test_references_are_labelled_by_author_and_year():
+    labels = _labels()
+    assert not [lab for lab in labels.values() if re.fullmatch(r"\d+", lab)], f"numeric labels: {labels}"
+    assert all(LABEL.match(lab) for lab in labels.values()), sorted(labels.values())
+    assert len(set(labels.values())) == len(labels), "two entries share a label"
+    for label in ("Jones and Henderson, n.d.", "Frey and Osborne, 2017", "Herrendorf et al., 2014",
+                  "Doussard et al., 2018", "Perez, 2009"):
+        assert label in labels.values(), f"{label!r} missing from {sorted(labels.values())}"
+    names = [lab.rsplit(", ", 1)[0].casefold() for lab in labels.values()]
+    assert names == sorted(names), f"not in alphabetical order of authors: {list(labels.values())}"
+
+
+@pytest.mark.site
+def test_citations_in_the_text_read_as_the_entry_they_link():
+    labels = _labels()
+    seen = 0
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', text, flags=re.S):
+            for anchor, shown in re.findall(r'href="[^"]*references\.html#([^"]+)"[^>]*>(.*?)</a>', span, flags=re.S):
+                assert _text(shown) == labels[anchor], f"{page.name}: {_text(shown)!r} links {labels[anchor]!r}"
+                seen += 1
+    assert seen, "no citation found in the chapters"
+
+
+@pytest.mark.site
+def test_reference_names_capitalised_as_published():
+    page = (HTML / "references.html").read_text(encoding="utf-8")
+    text = _text(re.search(r'<div role="list" class="citation-list">(.*?)</main>', page, flags=re.S).group(1))
+    for words in ("Herrendorf, Rogerson and Valentinyi (2014)", "Berthold Herrendorf, Richard Rogerson, and Ákos "
+                  "Valentinyi", "Federal Reserve Bank of St. Louis", "U.S. Sales Database", "U.S. Bureau of Labor "
+                  "Statistics", "Current Employment Statistics, via FRED", "Office for National Statistics",
+                  "Business Register and Employment Survey", "Nomis dataset", "Recording Industry Association of "
+                  "America", "Our World in Data", "three US cities", "UK SDG"):
+        assert words in text, f"references page lacks {words!r}"
+    for wrong in ("herrendorf", "rogerson", "valentinyi", "U.s.", "federal reserve", "st. louis", "nomis dataset",
+                  "business register and"):
+        assert wrong not in text, f"references page has {wrong!r}"
+
+
+# --- Chromium ------------------------------------------------------------------------------------------------
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    """(base URL of _build/html served on 127.0.0.1, a Chromium browser)."""
+    from playwright.sync_api import sync_playwright
+
+    _pages()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", browser
+        browser.close()
+    httpd.shutdown()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("doc", ["chapters/05-prospects.html", "references.html"])
+def test_one_search_box_favicon_and_logo_served_nothing_leaves_127_0_0_1(site, doc):
+    base, browser = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+    statuses: dict[str, int] = {}
+
+    def route(r):
+        if urlparse(r.request.url).hostname == "127.0.0.1":
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("response", lambda resp: statuses.__setitem__(urlparse(resp.url).path, resp.status))
+    try:
+        with page.expect_response(lambda resp: resp.url.endswith("/_static/favicon.svg"), timeout=15_000):
+            page.goto(f"{base}/{doc}", wait_until="load")
+        page.wait_for_timeout(300)
+        assert not outside, f"requests outside 127.0.0.1: {outside}"
+        searches = page.locator("input[type=search], .search-button-field, .search-button")
+        visible = [i for i in range(searches.count()) if searches.nth(i).is_visible()]
+        assert len(visible) == 1, f"{len(visible)} visible search boxes at 1280 px"
+        assert statuses.get("/_static/favicon.svg") == 200 and statuses.get("/_static/logo.svg") == 200, statuses
+        assert "/favicon.ico" not in statuses, "the browser asked for /favicon.ico"
+        assert not {path: s for path, s in statuses.items() if s >= 400}, statuses
+        assert page.locator("img.logo__image").first.is_visible()
+        assert EDITION in page.locator(".fc-footer").inner_text()
+        assert "Jupyter Book community" not in page.content()
+    finally:
+        context.close()
