@@ -219,3 +219,16 @@ def test_chapter5_badge_shows_the_claims_engine_value_and_follows_the_end_year(b
         assert visit.errors == [] and visit.outside == []
     finally:
         visit.close()
+
+
+@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+def test_every_chart_menu_has_an_accessible_name(browser, server, page):
+    visit = Visit(browser, _url(server, page))
+    try:
+        charts = visit.page.locator(".fc-chart")
+        for i in range(charts.count()):
+            menu = charts.nth(i).locator("summary").first
+            menu.wait_for(state="attached", timeout=15000)
+            assert (menu.get_attribute("aria-label") or "").startswith("Save the chart ("), f"chart {i} of {page.name}"
+    finally:
+        visit.close()

@@ -237,3 +237,19 @@ def test_keys_compare_content_not_paths(two_chapters, tmp_path):
     shutil.move(str(book["project"]), moved)
     book["project"] = moved
     assert both(build(book)) == CACHED
+
+
+def test_a_changed_stylesheet_reaches_the_site_when_no_page_changed(tmp_path):
+    """Sphinx copies static files only when it writes pages: a change to _static alone must still be published."""
+    book = _book(tmp_path, [INTRO, "references"])
+    def html_build():
+        cmd = [sys.executable, "-m", "futurecity", "build", "--project", str(book["project"])]
+        done = subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+
+    html_build()
+    css = book["project"] / "_static" / "futurecity.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* a changed rule */\n", encoding="utf-8")
+    html_build()
+    published = book["project"] / "_build" / "html" / "_static" / "futurecity.css"
+    assert published.read_text(encoding="utf-8") == css.read_text(encoding="utf-8")

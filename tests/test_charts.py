@@ -33,3 +33,15 @@ def test_in_the_build_interact_runs_the_model_once_with_the_defaults(monkeypatch
 
     with pytest.raises(ValueError, match="the model is broken"):
         charts.interact(broken, YEAR, KIND)
+
+
+def test_exports_are_named_after_the_chart_and_its_menu_has_a_name():
+    from futurecity.viz import theme
+
+    source = pd.DataFrame({"x": [1]})
+    source.attrs.update(source="s", vintage="v", publisher="P", title="T", vintage_label="L", licence="OGL")
+    chart = theme.figure(alt.Chart(source).mark_point().encode(x="x:Q"), title="Business R&D since 2010, by region",
+                         description="A test chart of one point.", sources=[source])
+    page = theme._figure_html(chart.to_dict())
+    assert '"downloadFileName": "business-r-and-d-since-2010-by-region"' in page
+    assert "setAttribute('aria-label', \"Save the chart (Business R&D since 2010, by region) as SVG or PNG\")" in page

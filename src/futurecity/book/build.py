@@ -179,17 +179,20 @@ def _failing_cell(path: Path) -> str:
 
 # --- the HTML book ----------------------------------------------------------------------------------------
 
-def _sync(src: Path, dst: Path) -> None:
-    """Copy ``src`` to ``dst`` only when the bytes differ (unchanged files keep their times for Sphinx)."""
+def _sync(src: Path, dst: Path) -> bool:
+    """Copy ``src`` to ``dst`` only when the bytes differ (unchanged files keep their times for Sphinx); whether
+    it copied."""
     if dst.is_file() and dst.read_bytes() == src.read_bytes():
-        return
+        return False
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dst)
+    return True
 
 
-def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Path:
+def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> tuple[Path, bool]:
     """Assemble ``_build/src``: configuration, static files and templates, bibliography, pages and executed
-    notebooks."""
+    notebooks. Returns the folder, and whether a file that every page uses changed (configuration, static files,
+    templates): Sphinx does not notice those by itself when no page changed, so the HTML is then written anew."""
     stage = build_dir / "src"
     wanted: dict[Path, Path] = {}
     for name in ("_config.yml", "_toc.yml"):
@@ -210,19 +213,27 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Path:
             if page is None:
                 raise FileNotFoundError(f"_toc.yml lists {doc!r} but no {doc}.md or {doc}.ipynb exists")
             wanted[stage / page.relative_to(project)] = page
-    for dst, src in wanted.items():
-        _sync(src, dst)
+    shared = (stage / "_static", stage / "_templates", stage / "_config.yml", stage / "_toc.yml")
+    changed = [dst for dst, src in wanted.items() if _sync(src, dst)]
     for path in list(stage.rglob("*")):  # drop pages no longer in the book
         if path.is_file() and path not in wanted:
             path.unlink()
-    return stage
+            changed.append(path)
+    return stage, any(p == s or s in p.parents for p in changed for s in shared)
 
 
-def build_html(project: Path, build_dir: Path, stage: Path) -> None:
+HTML_TIMEOUT = 900  # seconds Jupyter Book may take to write the HTML
+
+
+def build_html(project: Path, build_dir: Path, stage: Path, everything: bool = False) -> None:
+    """Jupyter Book on the staged folder, warnings as errors; ``everything`` writes every page anew."""
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(stage), "--path-output", str(build_dir.parent),
-           "-W", "-n", "--keep-going", "-q"]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+           "-W", "-n", "--keep-going", "-q", *(["--all"] if everything else [])]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=HTML_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise ChapterFailed(f"Jupyter Book did not finish within {HTML_TIMEOUT} s") from exc
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
         raise ChapterFailed(f"Jupyter Book failed (warnings are errors):\n{tail}")
@@ -305,9 +316,9 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
         return EXIT_DATA if all(o.data_unavailable for o in failed) else EXIT_FAILED
     if html:
         start = time.perf_counter()
-        stage = stage_book(project, build_dir, chaps)
+        stage, shared_changed = stage_book(project, build_dir, chaps)
         try:
-            build_html(project, build_dir, stage)
+            build_html(project, build_dir, stage, everything=shared_changed)
         except ChapterFailed as exc:
             print(f"futurecity build: {exc}", file=out)
             return EXIT_FAILED

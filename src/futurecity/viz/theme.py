@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,7 +59,11 @@ def _figure_html(spec: dict) -> str:
     caption = " ".join(html.escape(meta.get(k, "")) for k in ("description", "note") if meta.get(k))
     sources = html.escape(meta.get("sources", ""))
     script_spec = payload.replace("</", "<\\/")
-    options = json.dumps(EMBED_OPTIONS)
+    title = meta.get("title", "")
+    menu = f"Save the chart ({title}) as SVG or PNG" if title else "Save the chart as SVG or PNG"
+    options = json.dumps({**EMBED_OPTIONS, "downloadFileName": _download_name(title, el),
+                          "i18n": {"CLICK_TO_VIEW_ACTIONS": menu}}).replace("</", "<\\/")
+    menu_js = json.dumps(menu).replace("</", "<\\/")
     return (
         f'<figure class="fc-figure">'
         f'<div id="{el}" class="fc-chart" role="figure" aria-label="{desc}"></div>'
@@ -68,9 +73,19 @@ def _figure_html(spec: dict) -> str:
         f"  var el = document.getElementById('{el}');\n"
         f"  if (typeof vegaEmbed === 'undefined') {{ el.textContent = 'This chart needs the book\\'s "
         f"vendored Vega scripts; open the notebook in JupyterLab to see it.'; return; }}\n"
-        f"  vegaEmbed(el, {script_spec}, {options}).catch(function (err) {{ console.error(err); }});\n"
+        f"  vegaEmbed(el, {script_spec}, {options}).then(function () {{\n"
+        f"    var s = el.querySelector('.vega-embed summary, summary');\n"
+        f"    if (s) {{ s.setAttribute('aria-label', {menu_js}); var i = s.querySelector('svg');"
+        f" if (i) i.setAttribute('aria-hidden', 'true'); }}\n"
+        f"  }}).catch(function (err) {{ console.error(err); }});\n"
         f"}})();</script>"
     )
+
+
+def _download_name(title: str, fallback: str) -> str:
+    """A chart's export file name (vega-embed appends .svg/.png): its title as a slug."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.replace("&", " and ").lower()).strip("-")[:60].rstrip("-")
+    return slug or fallback
 
 
 def _renderer(spec: dict, **_: Any) -> dict:
