@@ -165,7 +165,8 @@ def test_the_chart_embeds_a_small_table_and_its_controls_cover_the_data(series, 
     assert (base.min, base.max) == (first, last)
     assert prices.options == ("real", "nominal")
     chart = berd.growth_chart(table, inputs.frame("gdp_deflator"), ledger, window, end, prices, base)
-    spec = berd.growth_figure(chart, inputs, window).to_dict()
+    spec = berd.growth_figure(chart, inputs, window, ledger).to_dict()
+    assert "(London, East Midlands, West Midlands, North West) in orange" in spec["description"]
     rows_embedded = sum(len(d) for d in spec["datasets"].values())
     assert rows_embedded <= table[["panel", "series"]].drop_duplicates().shape[0] + (last - first + 1)
     assert len(json.dumps(spec)) < 60_000

@@ -232,3 +232,38 @@ def test_every_chart_menu_has_an_accessible_name(browser, server, page):
             assert (menu.get_attribute("aria-label") or "").startswith("Save the chart ("), f"chart {i} of {page.name}"
     finally:
         visit.close()
+
+
+SCREENSHOTS = PROJECT / "_build" / "screenshots"
+
+
+def png_pixel_bytes(png: bytes) -> bytes:
+    """The decompressed image data of a PNG (scanlines with their filter bytes), read with the standard library."""
+    import struct
+    import zlib
+
+    pos, data = 8, b""
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            data += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return zlib.decompress(data)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+def test_screenshots_of_every_chapter_for_reviewers_are_not_blank(browser, server, page, width):
+    """Full-page screenshots at a phone's and a laptop's width go to _build/screenshots/; none is blank."""
+    visit = Visit(browser, _url(server, page))
+    try:
+        visit.page.set_viewport_size({"width": width, "height": 900})
+        charts = visit.page.locator(".fc-chart svg")
+        for i in range(charts.count()):
+            charts.nth(i).wait_for(state="attached", timeout=15000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{page.stem}-{width}.png"
+        visit.page.screenshot(path=str(path), full_page=True)
+        assert len(set(png_pixel_bytes(path.read_bytes()))) > 64, f"{path.name} looks blank"
+    finally:
+        visit.close()

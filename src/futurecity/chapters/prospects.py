@@ -56,7 +56,7 @@ class Prospects:
         table = berd.chart_table_of(self.inputs)
         chart = berd.growth_chart(table, self.inputs.frame(berd.DEFLATOR_SOURCE), self.claims, self.rd_window,
                                   *berd.controls(table, self.rd_window))
-        return berd.growth_figure(chart, self.inputs, self.rd_window)
+        return berd.growth_figure(chart, self.inputs, self.rd_window, self.claims)
 
     def rd_vintages(self) -> None:
         """A live BERD vintage beside the pinned snapshot, or one sentence on how to see both."""

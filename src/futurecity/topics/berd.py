@@ -497,7 +497,7 @@ def growth_chart(table: pd.DataFrame, deflator: pd.DataFrame, claim_defs: list[d
     return bind(fold_years(chart, wide, "gbp_m").resolve_scale(color="independent"), end, prices, base)
 
 
-def growth_figure(chart, inputs: Inputs, window: dict):
+def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
     """The BERD chart with its title, description and caption (sources: BERD, GDP, deflator)."""
     cash_note = ("BERD in GBP million as published by ONS." if is_cash(inputs.frame(SOURCE)) else
                  "The pinned BERD is a share of UK GDP; cash values here are that share times UK nominal GDP "
@@ -509,7 +509,8 @@ def growth_figure(chart, inputs: Inputs, window: dict):
                      "the chosen end year; a verdict is given only on the paper's own years. Line: all business "
                      "R&D in the chosen prices, the dashed rule marking the base year. Bars: growth from "
                      f"{window['start']} to the end year by product group (manufacturing, all services, "
-                     "miscellaneous business services, other) and by region."),
+                     "miscellaneous business services, other) and by region; the regions the paper's claims name "
+                     f"({', '.join(_claim_regions(claim_defs))}) in orange, the others in blue."),
         sources=[inputs.frame(s) for s in (SOURCE, GDP_SOURCE, DEFLATOR_SOURCE)],
         note=cash_note + " Real terms use the GDP deflator (YBGB); the base year rescales levels, not growth.")
 
