@@ -102,12 +102,6 @@ def by_id(results: list[dict]) -> dict[str, dict]:
     return {r["id"]: r for r in results}
 
 
-def as_frame(results: list[dict]) -> pd.DataFrame:
-    """Evaluated claims as a table: id, chapter, statement, paper_value, value, unit, vintage, status, note."""
-    cols = ["id", "chapter", "statement", "paper_value", "value", "unit", "vintage", "status", "note"]
-    return pd.DataFrame([{c: r.get(c) for c in cols} for r in results], columns=cols)
-
-
 def years_text(window: dict) -> str:
     """A claim's window as 'START–END' ('—' where the paper gives none)."""
     if window["start"] is None:
