@@ -126,5 +126,8 @@ def test_a_source_without_a_live_api_cannot_be_pulled(data_env):
 def test_the_remedy_never_offers_a_live_pull_for_a_source_without_an_api():
     file_only = registry.get("owid_sectors")
     with_api = registry.get("fred_manufacturing")
-    assert "futurecity pull" not in store.remedy(file_only) and file_only.snapshot.file in store.remedy(file_only)
+    assert "--live" not in store.remedy(file_only) and file_only.snapshot.file in store.remedy(file_only)
     assert "futurecity pull fred_manufacturing --live" in store.remedy(with_api)
+    # both have a public byte-identical copy: the remedy offers to download it; a derived snapshot has none
+    assert "futurecity pull --snapshots" in store.remedy(file_only) and "--snapshots" in store.remedy(with_api)
+    assert "--snapshots" not in store.remedy(registry.get("us_ces_nsa"))

@@ -31,9 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print a JSON list")
     s.add_argument("--cache", default=None, help="cache folder (default: FUTURECITY_CACHE or .cache/)")
 
-    u = sub.add_parser("pull", help="pull sources from their live APIs (--live) or check what is there")
-    u.add_argument("sources", nargs="*", help="source ids (default: all with a live API)")
+    u = sub.add_parser("pull", help="pull sources from their live APIs (--live), download the public copies of "
+                                    "the snapshots (--snapshots) or check what is there")
+    u.add_argument("sources", nargs="*", help="source ids (default: all with a live API; with --snapshots, all)")
     u.add_argument("--live", action="store_true", help="call the live APIs")
+    u.add_argument("--snapshots", nargs="?", const="", default=None, metavar="DIR",
+                   help="download every snapshot that has a public byte-identical copy into DIR (default: "
+                        "FUTURECITY_SNAPSHOTS, else <cache>/snapshots) and check its sha256; name the derived ones")
     u.add_argument("--cache", default=None, help="cache folder (default: FUTURECITY_CACHE or .cache/)")
 
     c = sub.add_parser("claims", help="evaluate the claims ledger against the data")
@@ -105,31 +109,100 @@ def _check(srcs) -> int:
     return EXIT_DATA if failed else EXIT_OK
 
 
-def cmd_pull(args) -> int:
-    """``futurecity pull [SOURCE ...] [--live]``: with ``--live`` pull each source (default: every source with a
-    live API) with one session, a progress bar on stderr when it is a terminal; without it only check what is
-    there. Every failure is reported; exit 0 when all went well, 2 when a source could not be pulled or has
-    no data."""
+def report_unreachable(failures: list) -> None:
+    """Say once that the network is unreachable, with each URL tried once (``failures``: NetworkUnreachable)."""
+    why = "; ".join(dict.fromkeys(f.why for f in failures))
+    say("network unreachable", f"no connection could be made for {len(failures)} source(s) ({why}); nothing was "
+        "retried and nothing stored was changed. Check the network and run the command again, or point the "
+        "sources at a working copy (FUTURECITY_URL_<ID> for an API, FUTURECITY_MIRROR for the snapshots). "
+        "Tried:")
+    for f in failures:
+        print(f"  source '{f.source}': {f.url}", file=sys.stderr)
+
+
+def _report_failures(failures: list) -> None:
+    from futurecity.errors import NetworkUnreachable
+
+    for exc in failures:
+        if not isinstance(exc, NetworkUnreachable):
+            say("data unavailable", str(exc))
+    unreachable = [f for f in failures if isinstance(f, NetworkUnreachable)]
+    if unreachable:
+        report_unreachable(unreachable)
+
+
+def _pull_live(srcs) -> int:
     from tqdm import tqdm
 
-    from futurecity.data import registry, vintages
+    from futurecity.data import vintages
     from futurecity.data.http import session
 
-    ids = args.sources or [s.id for s in registry.sources().values() if s.live is not None]
-    srcs = [registry.get(i) for i in ids]
-    if not args.live:
-        return _check(srcs)
-    http, failed = session(), 0
+    http, failures = session(), []
     for src in tqdm(srcs, desc="futurecity pull", unit="source", file=sys.stderr, disable=None):
         try:
             m = vintages.pull(src, http=http)
         except DataUnavailable as exc:
-            failed += 1
-            say("data unavailable", str(exc))
+            failures.append(exc)
             continue
         news = "unchanged, newest vintage" if m.get("unchanged") else "new vintage"
         print(f"{src.id}: {news} {m['vintage']} ({m['bytes']:,} bytes, {m.get('rows', '?')} rows) from {m['url']}")
-    return EXIT_DATA if failed else EXIT_OK
+    _report_failures(failures)
+    return EXIT_DATA if failures else EXIT_OK
+
+
+def _pull_snapshots(dest: str, ids: list[str]) -> int:
+    """Download the public copies of the snapshots into ``dest`` and report what was fetched, what was already
+    there, what was refused and which snapshots are derived (with their original and transform)."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from futurecity import config
+    from futurecity.data import registry, snapshots
+
+    folder = (Path(dest).expanduser().resolve() if dest else config.snapshots_dir()
+              or config.downloaded_snapshots_dir())
+    print(f"Snapshots: {folder}")
+    report = snapshots.fetch(folder, ids or None, progress=lambda items: tqdm(
+        items, desc="futurecity pull --snapshots", unit="file", file=sys.stderr, disable=None))
+    for sid in report.present:
+        print(f"{sid}: present, sha256 verified: {registry.get(sid).snapshot.file}")
+    for sid in report.fetched:
+        snap = registry.get(sid).snapshot
+        print(f"{sid}: fetched, sha256 verified: {snap.file} from {snap.url()}")
+    for sid, exc in report.refused.items():
+        what = "not reached" if sid in report.unreachable else "refused"
+        print(f"{sid}: {what}, nothing written: {registry.get(sid).snapshot.file} (see below)")
+    for sid in report.derived:
+        snap = registry.get(sid).snapshot
+        print(f"{sid}: derived, not fetched: {snap.file}; original {snap.derived_from}; transform: {snap.transform}")
+    _report_failures(list(report.refused.values()))
+    got = len(report.present) + len(report.fetched)
+    print(f"{got} snapshot(s) verified in {folder}, {len(report.refused)} refused, {len(report.derived)} derived "
+          "(not downloadable: chapters that need them pull live where the source has an API, or stop naming it). "
+          f"Use them with: export FUTURECITY_SNAPSHOTS={folder}")
+    return EXIT_DATA if report.refused else EXIT_OK
+
+
+def cmd_pull(args) -> int:
+    """``futurecity pull [SOURCE ...] [--live] [--snapshots [DIR]]``: with ``--snapshots`` download the public
+    copies of the pinned snapshots (:mod:`futurecity.data.snapshots`); with ``--live`` pull each source (default:
+    every source with a live API) with one session, a progress bar on stderr when it is a terminal; with neither,
+    only check what is there. Every failure is reported, and a network that cannot be reached is said once, with
+    each URL tried; exit 0 when all went well, 2 when a source could not be pulled or has no data."""
+    from futurecity.data import registry
+
+    if args.snapshots is not None:
+        code = _pull_snapshots(args.snapshots, args.sources)
+        if not args.live:
+            return code
+    else:
+        code = EXIT_OK
+    ids = args.sources or [s.id for s in registry.sources().values() if s.live is not None]
+    srcs = [registry.get(i) for i in ids]
+    if not args.live:
+        return _check(srcs)
+    return max(code, _pull_live(srcs))
 
 
 # --- claims -----------------------------------------------------------------------------------------------

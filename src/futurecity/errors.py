@@ -35,6 +35,15 @@ class NeedsLiveData(DataUnavailable):
     a read (a missing folder or file, a changed file, an unknown vintage) is a plain :class:`DataUnavailable`."""
 
 
+class NetworkUnreachable(DataUnavailable):
+    """No connection could be made at all (the host name does not resolve, the connection is refused, no route):
+    not retried. ``why`` says which, in a few words without the URL."""
+
+    def __init__(self, source: str, url: str, tried: str, remedy: str, why: str):
+        self.why = why
+        super().__init__(source, url, tried, remedy)
+
+
 class NotCovered(Exception):
     """The data read do not cover the window a claim asks for."""
 

@@ -14,6 +14,7 @@ from futurecity import config
 from futurecity.errors import RegistryError
 
 APIS = ("nomis", "ons", "worldbank", "fred", "berd", "file")
+RAW_BASE = "https://raw.githubusercontent.com"  # OWNER/REPO/COMMIT/PATH follow; FUTURECITY_MIRROR replaces it
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,43 @@ class Live:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The pinned copy. ``public_copy`` is the raw-file URL of a byte-identical public copy
+    (``https://raw.githubusercontent.com/OWNER/REPO/COMMIT/PATH``, as PROVENANCE.md records it); a derived
+    snapshot (converted or trimmed) has none, but ``derived_from`` (the raw-file URL of its original) and
+    ``transform`` (what was done to it)."""
+
     file: str
     sha256: str
     format: str
     kind: str
     vintage: str
     origin: str = ""
+    public_copy: str = ""
+    derived_from: str = ""
+    transform: str = ""
+
+    def url(self, mirror: str | None = None) -> str:
+        """The URL to download the public copy from: ``mirror`` (else ``FUTURECITY_MIRROR``, else
+        raw.githubusercontent.com) followed by ``OWNER/REPO/COMMIT/PATH``."""
+        if not self.public_copy:
+            raise RegistryError(f"snapshot {self.file} has no public byte-identical copy (it is derived)")
+        base = (mirror or os.environ.get(config.MIRROR_ENV) or RAW_BASE).rstrip("/")
+        return base + self.public_copy[len(RAW_BASE):]
+
+
+def _check_snapshot(sid: str, snap: Snapshot) -> None:
+    """A snapshot names either its public copy or its original and transform, each a raw-file URL."""
+    if bool(snap.public_copy) == bool(snap.derived_from):
+        raise RegistryError(f"source {sid!r}: its snapshot needs either public_copy (a byte-identical copy) or "
+                            "derived_from with transform (a converted or trimmed one), not both or neither")
+    if snap.derived_from and not snap.transform:
+        raise RegistryError(f"source {sid!r}: a derived snapshot names its transform")
+    for url in (snap.public_copy, snap.derived_from):
+        parts = url[len(RAW_BASE) + 1:].split("/")
+        if url and (not url.startswith(RAW_BASE + "/") or len(parts) < 4
+                    or not re.fullmatch(r"[0-9a-f]{40}", parts[2])):
+            raise RegistryError(f"source {sid!r}: {url!r} is not {RAW_BASE}/OWNER/REPO/COMMIT/PATH with a full "
+                                "commit id")
 
 
 @dataclass(frozen=True)
@@ -78,6 +110,8 @@ def _source(entry: dict) -> Source:
         raise RegistryError(f"source {src.id!r}: api must be one of {APIS}, not {src.api!r}")
     if (src.api == "file") != (src.live is None):
         raise RegistryError(f"source {src.id!r}: api 'file' means no live request, and only then")
+    if src.snapshot is not None:
+        _check_snapshot(src.id, src.snapshot)
     return src
 
 

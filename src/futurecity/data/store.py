@@ -78,12 +78,28 @@ def _remedy_snapshot(src: Source) -> str:
 
 
 def remedy(src: Source) -> str:
-    """What makes a source's data available: its pinned snapshot, or (when it has an API) a live pull."""
-    where = (f"set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots that holds {src.snapshot.file} "
-             "(in this project's layout: ../shared/data)") if src.snapshot else "provide a pinned snapshot"
+    """What makes a source's data available: its pinned snapshot (named by an absolute path), its public copy,
+    or (when it has an API) a live pull."""
+    if src.snapshot is None:
+        where = "provide a pinned snapshot"
+    else:
+        where = (f"set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots that holds {src.snapshot.file} "
+                 f"(in this project's layout: {config.shared_data_dir()})")
+        if src.snapshot.public_copy:
+            where += (f", or download its public copy with `futurecity pull --snapshots` (into "
+                      f"{config.snapshots_dir() or config.downloaded_snapshots_dir()})")
     if src.live is None:
         return f"{where}; this source has no live API"
     return f"{where}, or run `futurecity pull {src.id} --live` with a network connection"
+
+
+def derived_note(src: Source) -> str:
+    """For a derived snapshot: that it cannot be downloaded, its original and the transform it would need."""
+    snap = src.snapshot
+    if snap is None or not snap.derived_from:
+        return ""
+    return (f" It is a derived snapshot, which `futurecity pull --snapshots` cannot download: its original is "
+            f"{snap.derived_from}, and the transform it would need is: {snap.transform.rstrip('.')}.")
 
 
 def origin_url(src: Source) -> str:
@@ -118,9 +134,12 @@ def _from_snapshot(src: Source) -> pd.DataFrame:
     if not folder.is_dir():
         raise DataUnavailable(src.id, url, f"the snapshot folder {folder} named by FUTURECITY_SNAPSHOTS does not "
                               "exist.", "set FUTURECITY_SNAPSHOTS to an existing folder of pinned snapshots "
-                              "(an absolute path, or one relative to the working directory)")
+                              f"(an absolute path, or one relative to the project root {config.root()}; in this "
+                              f"project's layout: {config.shared_data_dir()}), or download the public copies "
+                              f"into it with `futurecity pull --snapshots {folder}`")
     if not path.is_file():
-        raise DataUnavailable(src.id, url, f"the pinned snapshot {path} does not exist.", _remedy_snapshot(src))
+        raise DataUnavailable(src.id, url, f"the pinned snapshot {path} does not exist.{derived_note(src)}",
+                              _remedy_snapshot(src))
     raw = path.read_bytes()
     digest = sha256_bytes(raw)
     if digest != src.snapshot.sha256:
