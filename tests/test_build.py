@@ -176,13 +176,41 @@ def test_without_snapshots_the_build_goes_live_and_names_what_is_missing(book):
     env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
     env.update({f"FUTURECITY_URL_{re.sub(r'[^A-Za-z0-9]', '_', e['id']).upper()}": "http://127.0.0.1:9"
                 for e in registry["sources"]})
-    env.update(FUTURECITY_HTTP_RETRIES="0", FUTURECITY_HTTP_CONNECT_TIMEOUT="2")
+    env.update(FUTURECITY_HTTP_RETRIES="0", FUTURECITY_HTTP_CONNECT_TIMEOUT="2",
+               FUTURECITY_MIRROR="http://127.0.0.1:9")  # the public copies of the snapshots: refused too
     done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
                            "--no-html"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 2, done.stderr
     assert "no snapshot folder configured" in done.stderr
+    assert "0 public snapshot(s) verified" in done.stderr  # it tried the public copies first
     assert "live pull failed" in done.stderr and "http://127.0.0.1:9" in done.stderr
+    assert done.stderr.count("network unreachable") == 1
     assert "01-introduction.ipynb" in done.stderr and "FUTURECITY_SNAPSHOTS" in done.stderr
+
+
+def test_without_snapshots_the_build_fetches_the_public_copies_then_pulls_live(book, httpserver):
+    """No snapshot folder: the build downloads the public byte-identical copies from the mirror first; the APIs
+    refuse, so the chapter reads the downloaded snapshots, runs to the end and says at its top which ones stand in
+    for the failed pulls."""
+    from urllib.parse import unquote, urlsplit
+
+    registry = yaml.safe_load((book["project"] / "data" / "sources.yml").read_text(encoding="utf-8"))
+    for entry in registry["sources"]:
+        if entry["snapshot"].get("public_copy"):
+            httpserver.expect_request(unquote(urlsplit(entry["snapshot"]["public_copy"]).path)).respond_with_data(
+                (book["snapshots"] / entry["snapshot"]["file"]).read_bytes())
+    env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
+    env.update({f"FUTURECITY_URL_{re.sub(r'[^A-Za-z0-9]', '_', e['id']).upper()}": "http://127.0.0.1:9"
+                for e in registry["sources"]})
+    env.update(FUTURECITY_MIRROR=httpserver.url_for("/").rstrip("/"))
+    done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
+                           "--no-html"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "10 public snapshot(s) verified" in done.stderr
+    nb = nbformat.read(book["project"] / "_build" / "executed" / f"{INTRO}.ipynb", as_version=4)
+    shown = next(o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                 if "text/html" in o.get("data", {}))
+    assert "futurecity-data-notice" in shown and "fred_manufacturing" in shown and "pinned snapshot" in shown
 
 
 # --- what each chapter's key covers ---------------------------------------------------------------------------
@@ -230,8 +258,8 @@ def test_keys_compare_content_not_paths(two_chapters, tmp_path):
     nothing."""
     book = two_chapters
     assert both(build(book)) == EXECUTED
-    book["cwd"] = str(tmp_path)
-    book["env"]["FUTURECITY_SNAPSHOTS"] = "snapshots"  # relative to the working directory
+    book["cwd"] = str(tmp_path / "snapshots")  # any working directory: a relative path is the project root's
+    book["env"]["FUTURECITY_SNAPSHOTS"] = "../snapshots"  # relative to the project root
     assert both(build(book)) == CACHED
     moved = tmp_path / "elsewhere"
     shutil.move(str(book["project"]), moved)

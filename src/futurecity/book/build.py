@@ -16,6 +16,7 @@ project table or ledger entry it read has changed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import multiprocessing as mp
 import os
 import shutil
@@ -29,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from futurecity import reads
-from futurecity.config import BUILD_ENV, PULLED_ENV
+from futurecity.config import BUILD_ENV, PULL_FAILED_ENV, PULLED_ENV
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, ChapterFailed, DataUnavailable
 
 CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
@@ -243,32 +244,67 @@ def build_html(project: Path, build_dir: Path, stage: Path, everything: bool = F
 
 def _settings(live: bool, vintage: str | None) -> tuple[bool, str, str]:
     """(live, vintage, message) from the command line and FUTURECITY_SNAPSHOTS."""
+    from futurecity import config
+
     if vintage is not None:
         return live, vintage, ""
     if os.environ.get("FUTURECITY_SNAPSHOTS"):
-        return live, "pinned", f"Data: pinned snapshots in {os.environ['FUTURECITY_SNAPSHOTS']}."
+        return live, "pinned", f"Data: pinned snapshots in {config.snapshots_dir()}."
     return True, "latest", ("Data: no snapshot folder configured (FUTURECITY_SNAPSHOTS is not set), so the book "
-                            "is built with live pulls (live=True, vintage='latest').")
+                            "fetches the public copies of the snapshots first, then is built with live pulls "
+                            "(live=True, vintage='latest') that fall back to them.")
 
 
-def pull_sources(out) -> list[str]:
-    """Pull every source with a live API once, before any chapter runs; return the ids tried.
+def pull_sources(out) -> tuple[list[str], dict[str, dict]]:
+    """Pull every source with a live API once, before any chapter runs; return the ids tried and, for those that
+    failed, ``{"reason", "url"}`` (the chapters show it at their top, see :mod:`futurecity.data.access`).
 
     A failed pull is reported and the build goes on: chapters then read the newest good vintage or the pinned
-    snapshot, and a chapter whose data exist nowhere fails with ``DataUnavailable`` (exit 2).
+    snapshot and say so, and a chapter whose data exist nowhere fails with ``DataUnavailable`` (exit 2). A
+    network that cannot be reached is said once, with each URL tried.
     """
     from tqdm import tqdm
 
-    from futurecity.data import registry, vintages
+    from futurecity.data import access, registry, vintages
+    from futurecity.data.http import session
+    from futurecity.errors import NetworkUnreachable
 
     live = [s for s in registry.sources().values() if s.live is not None]
+    http, failed, unreachable = session(), {}, []
     for src in tqdm(live, desc="live pulls", unit="source", file=out):
         try:
-            vintages.pull(src)
+            vintages.pull(src, http=http)
         except DataUnavailable as exc:
-            print(f"futurecity build: live pull failed, the last good vintage or the snapshot will be used: "
-                  f"{exc}", file=out)
-    return [s.id for s in live]
+            failed[src.id] = access.failure(exc)
+            if isinstance(exc, NetworkUnreachable):
+                unreachable.append(exc)
+            else:
+                print(f"futurecity build: live pull failed, the last good vintage or the snapshot will be used: "
+                      f"{exc}", file=out)
+    if unreachable:
+        why = "; ".join(dict.fromkeys(u.why for u in unreachable))
+        print(f"futurecity build: live pull failed, network unreachable ({why}); the last good vintage or the "
+              "snapshot will be used. Tried:", file=out)
+        for u in unreachable:
+            print(f"  source '{u.source}': {u.url}", file=out)
+    return [s.id for s in live], failed
+
+
+def fetch_snapshots(out) -> Path | None:
+    """With no snapshot folder configured: download the public copies of the snapshots into
+    ``<cache>/snapshots`` (:mod:`futurecity.data.snapshots`) and return that folder, or None when none of them
+    could be had. What was derived, refused or unreachable is reported."""
+    from futurecity import config
+    from futurecity.data import registry, snapshots
+
+    folder = config.downloaded_snapshots_dir()
+    report = snapshots.fetch(folder)
+    got = report.present + report.fetched
+    print(f"Data: {len(got)} public snapshot(s) verified in {folder}; {len(report.derived)} derived ones are not "
+          f"downloadable ({', '.join(report.derived)}).", file=out)
+    for sid, exc in report.refused.items():
+        print(f"futurecity build: snapshot {registry.get(sid).snapshot.file} not fetched: {exc}", file=out)
+    return folder if got else None
 
 
 def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
@@ -279,16 +315,24 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
 
     project = project.resolve()
     build_dir = project / "_build"
+    os.environ["FUTURECITY_ROOT"] = str(project)  # this process resolves reads (and relative folders) too
     live, vintage, message = _settings(live, vintage)
     if message:
         print(message, file=out)
     params = {"live": live, "vintage": vintage}
+    if not os.environ.get("FUTURECITY_SNAPSHOTS") and live and vintage == "latest":
+        fetched = fetch_snapshots(out)
+        if fetched is not None:
+            os.environ["FUTURECITY_SNAPSHOTS"] = str(fetched)
     env = {k: os.environ[k] for k in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE") if os.environ.get(k)}
-    env["FUTURECITY_ROOT"] = os.environ["FUTURECITY_ROOT"] = str(project)  # this process resolves reads too
+    env["FUTURECITY_ROOT"] = str(project)
     if live:  # once per build, not once per chapter
-        env[PULLED_ENV] = ",".join(pull_sources(out))
+        tried, failed = pull_sources(out)
+        env[PULLED_ENV], env[PULL_FAILED_ENV] = ",".join(tried), json.dumps(failed)
+    # which pulls failed is part of a chapter's key: its notice at the top says so
+    key_params = {**params, "pull_failed": sorted(json.loads(env.get(PULL_FAILED_ENV, "{}")))} if live else params
     chaps = chapters(project, build_dir)
-    keys = {c.docname: cache.static_key(c.source, params, project) for c in chaps}
+    keys = {c.docname: cache.static_key(c.source, key_params, project) for c in chaps}
     outcomes = [Outcome(c, "cached") for c in chaps if cache.valid(c.record, c.executed, keys[c.docname], project)]
     todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))

@@ -1,7 +1,13 @@
-"""What every chapter does the same way: glue its facts, turn its claims into facts, say which data it read."""
+"""What every chapter does the same way: glue its facts, turn its claims into facts, say which data it read,
+and say at its top when a live pull failed and older data stand in."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
+
+from futurecity.claims.measures import Inputs
+from futurecity.data import registry
 from futurecity.facts import Fact, constant
 
 
@@ -39,3 +45,53 @@ def data_basis(vintage: str) -> Fact:
     text = ("the data pinned for this edition" if vintage == "pinned"
             else f"the data of this build (vintage {vintage!r})")
     return constant(text, "which vintage of the data this chapter was built on")
+
+
+@dataclass(frozen=True)
+class DataNotice:
+    """What a chapter shows first when it was asked for live data (``live=True``, ``vintage="latest"``) and a
+    pull failed: for each such source, why, and which vintage it reads instead. Shown as HTML (an admonition of
+    the book's theme) in the book and in Jupyter, and as plain text elsewhere."""
+
+    items: tuple[tuple[str, str, str, str, str], ...]  # (source id, title, why the pull failed, used, its vintage)
+
+    HEAD = "Live data unavailable: older data used"
+    LEAD = ("This chapter was asked for a live pull (live=True, vintage='latest'), but it failed for the sources "
+            "below, so it uses older data.")
+
+    def text(self) -> str:
+        return "\n".join([f"{self.HEAD}. {self.LEAD}", *(
+            f"- {title} ({sid}): the live pull failed: {why} It uses {used} instead, vintage: {label}."
+            for sid, title, why, used, label in self.items)])
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        rows = "".join(f"<li><strong>{e(title)}</strong> (<code>{e(sid)}</code>): the live pull failed: {e(why)} "
+                       f"It uses <strong>{e(used)}</strong> instead, vintage: {e(label)}.</li>"
+                       for sid, title, why, used, label in self.items)
+        lead = e(self.LEAD).replace("live=True, vintage=&#x27;latest&#x27;",
+                                     "<code>live=True</code>, <code>vintage='latest'</code>")
+        return (f'<div class="admonition warning futurecity-data-notice" role="note">'
+                f'<p class="admonition-title">{e(self.HEAD)}</p><p>{lead}</p><ul>{rows}</ul></div>')
+
+
+def _used(frame) -> tuple[str, str]:
+    a = frame.attrs
+    if a.get("vintage") == "pinned":
+        return "the pinned snapshot", a["vintage_label"]
+    return f"the newest good vintage in the cache ({a['vintage']})", a["vintage_label"]
+
+
+def data_notice(inputs: Inputs) -> DataNotice | None:
+    """The notice for the sources ``inputs`` read in place of a failed live pull, or None when there are none
+    (then a chapter shows nothing). Call it after the chapter has loaded its inputs."""
+    items = []
+    for sid, src in registry.sources().items():
+        frame = inputs.loaded(sid)
+        fallback = None if frame is None else frame.attrs.get("fallback")
+        if fallback:
+            items.append((sid, src.title, fallback["reason"], *_used(frame)))
+    return DataNotice(tuple(items)) if items else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from futurecity.chapters.common import glue
+from futurecity.chapters.common import data_notice, glue
 from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact
 from futurecity.topics import longrun
@@ -23,6 +23,11 @@ class Introduction:
 
     def glue(self) -> None:
         glue(self.facts)
+
+    def notice(self):
+        """What the chapter shows first: which older data stand in for a live pull that failed (None, so
+        nothing shown, when no pull failed)."""
+        return data_notice(self.inputs)
 
     def _figure(self, chart):
         uk = longrun.series_of(self.shares, longrun.UK_SERIES)

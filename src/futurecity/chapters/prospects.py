@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from futurecity.chapters.common import claim_facts, data_basis, glue
+from futurecity.chapters.common import claim_facts, data_basis, data_notice, glue
 from futurecity.claims import evaluate, ledger
 from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact
@@ -40,6 +40,11 @@ class Prospects:
 
     def glue(self) -> None:
         glue(self.facts)
+
+    def notice(self):
+        """What the chapter shows first: which older data stand in for a live pull that failed (None, so
+        nothing shown, when no pull failed)."""
+        return data_notice(self.inputs)
 
     def employment_figure(self):
         """Growth by region between two years the reader chooses, with the employment claims' badges."""
