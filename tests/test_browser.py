@@ -78,8 +78,9 @@ def browser():
 class Visit:
     """One page load with every request, response size and console error recorded."""
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context()
+    def __init__(self, browser, url: str, viewport: dict | None = None, dark: bool = False):
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 720},
+                                           color_scheme="dark" if dark else "light")
         self.page = self.context.new_page()
         self.outside: list[str] = []
         self.errors: list[str] = []
@@ -108,6 +109,16 @@ class Visit:
 
     def close(self):
         self.context.close()
+
+
+# Resolves when every chart on the page has been fitted to its column's current width by the book's embed script.
+FITTED_JS = """() => { const charts = Array.from(document.querySelectorAll('.fc-chart'));
+  return charts.length > 0 && charts.every(el => el.querySelector('svg')
+    && el.getAttribute('data-fitted') === String(el.clientWidth)); }"""
+
+
+def wait_fitted(page, timeout: float = 15000) -> None:
+    page.wait_for_function(FITTED_JS, timeout=timeout)
 
 
 def _url(server: str, page: Path) -> str:
@@ -258,9 +269,7 @@ def test_screenshots_of_every_chapter_for_reviewers_are_not_blank(browser, serve
     visit = Visit(browser, _url(server, page))
     try:
         visit.page.set_viewport_size({"width": width, "height": 900})
-        charts = visit.page.locator(".fc-chart svg")
-        for i in range(charts.count()):
-            charts.nth(i).wait_for(state="attached", timeout=15000)
+        wait_fitted(visit.page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{page.stem}-{width}.png"
         visit.page.screenshot(path=str(path), full_page=True)

@@ -306,3 +306,12 @@ def test_every_rule_gives_the_same_verdict_in_the_browser_as_in_python():
         got = {item["v"]: item["verdict"] for item in browser[f"rule{i}x_marks"]}
         expected = {v: rules.apply_rule(rule, v, paper) for v in VALUES}
         assert got == expected, rule
+
+
+def test_every_claim_label_fits_the_first_line_of_its_badge():
+    """A chart's badge opens with the claim's id and label on one line that must fit a 320 px screen."""
+    from futurecity.viz import badges
+
+    too_long = [f"{c['id']} {c['label']}" for c in ledger.ledger()
+                if len(f"{c['id']} {c['label']}") > badges.LINE_CHARS]
+    assert too_long == []

@@ -218,10 +218,18 @@ def test_bres_highlight_line_gives_the_chosen_areas_growth(bres_run):
         everything = bres_growth(code_of[region], "all", start, end)
         problems.close(item["manufacturing"], manufacturing, f"{setting} highlight manufacturing", abs=GROWTH_ABS)
         problems.close(item["all"], everything, f"{setting} highlight all", abs=GROWTH_ABS)
-        text = (f"Highlighted, {region} ({start}\u2013{end}): manufacturing {d3(manufacturing)}%, "
+        text = (f"Highlighted: {region}\nmanufacturing {d3(manufacturing)}% ({start}\u2013{end})\n"
                 f"all industries {d3(everything)}%")
         problems.equal(plain_minus(item["__text"]), text, f"{setting} highlight text")
     problems.check("BRES highlighted line vs oracles")
+
+
+def check_badge_lines(text: str, where: str, problems: Problems) -> None:
+    """A badge is BADGE_LINES lines of at most LINE_CHARS characters (what fits a 320 px screen)."""
+    lines = text.split("\n")
+    if len(lines) != badges.BADGE_LINES or any(len(line) > badges.LINE_CHARS for line in lines):
+        problems.lines.append(f"{where}: badge lines {lines} (expected {badges.BADGE_LINES} lines of at most "
+                              f"{badges.LINE_CHARS} characters)")
 
 
 def test_bres_badges_values_ranks_and_verdicts(bres_run, claim_defs, chapter5_results):
@@ -258,6 +266,7 @@ def test_bres_badges_values_ranks_and_verdicts(bres_run, claim_defs, chapter5_re
                 verdict = badges.ANOTHER_WINDOW
             problems.equal(item["verdict"], verdict, f"{where} verdict")
             text = plain_minus(item["__text"])
+            check_badge_lines(text, where, problems)
             if shown not in text or not text.endswith(verdict):
                 problems.lines.append(f"{where}: badge text {text!r} lacks {shown!r} or does not end with {verdict!r}")
     problems.check("BRES badges vs oracles and the claims engine")
@@ -271,10 +280,10 @@ def test_bres_same_or_swapped_years_say_so(inputs, claim_defs):
                                                      {"bres_start": 2021, "bres_end": 2016}])
     assert all(not items for name, items in same.items() if name.startswith(("bres_bars", "bres_ticks", "claim_")))
     assert [i["__text"] for i in mark(same, "bres_message", "same years")] == [
-        "Start and end are both 2017: choose two different years."]
+        "Start and end are both 2017:\nchoose two different years."]
     assert mark(ordered, "bres_message", "paper's window") == []
     assert [i["__text"] for i in mark(swapped, "bres_message", "swapped years")] == [
-        "The start year is after the end year: growth is shown from 2016 to 2021."]
+        "The start year is after the end year:\ngrowth is shown from 2016 to 2021."]
     assert len(mark(ordered, "bres_bars", "paper's window")) == 12
 
 
@@ -355,7 +364,7 @@ def test_berd_growth_bars_by_product_group_and_region(berd_run):
         g = want.loc["all BERD", prices]
         problems.close(total[0]["growth"], g, f"{setting} total text growth", abs=BERD_GROWTH_ABS)
         terms = f"real terms (prices of {base})" if prices == "real" else "cash terms"
-        head = f"All business R&D in {terms}, {window['start']}\u2013{end}: {d3(g)}%"
+        head = f"All business R&D, {window['start']}\u2013{end}: {d3(g)}%\nin {terms}\n"
         text = plain_minus(total[0]["__text"])
         if not text.startswith(head):
             problems.lines.append(f"{setting} total text {text!r} does not start with {head!r}")
@@ -391,7 +400,8 @@ def test_berd_badges_give_the_claims_measure_and_another_window(berd_run, claim_
             problems.close(item["badge_value"], want, f"{where} badge_value", abs=BERD_GROWTH_ABS)
             problems.equal(item["verdict"], badges.ANOTHER_WINDOW, f"{where} verdict (pinned data end in 2017)")
             suffix = " pp" if claim["measure"]["kind"] == "berd_region_gap" else "%"
-            text, shown = plain_minus(item["__text"]), f"here {d3(want)}{suffix} ({window['start']}\u2013"
+            text, shown = plain_minus(item["__text"]), f"here {d3(want)}{suffix}\n{window['start']}\u2013"
+            check_badge_lines(text, where, problems)
             if shown not in text or not text.endswith(badges.ANOTHER_WINDOW):
                 problems.lines.append(f"{where}: badge text {text!r} lacks {shown!r} or a final 'another window'")
     problems.check("BERD badges vs oracles")

@@ -407,9 +407,9 @@ def _badge_rows(m: dict, end: str):
 CHART_MEASURES = ("berd_growth", "berd_region_growth", "berd_region_gap")
 
 
-def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str) -> list:
-    """One badge per BERD claim of the ledger (each on the claim's own prices), then a line with the growth of
-    all BERD on the prices the reader chose, beside the paper's real-terms figure."""
+def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str) -> alt.LayerChart:
+    """One badge per BERD claim of the ledger (each on the claim's own prices), then three lines with the growth
+    of all BERD on the prices the reader chose, beside the paper's real-terms figure."""
     shown = [c for c in claim_defs if c.get("measure", {}).get("kind") in CHART_MEASURES]
     layers = [badges.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
                                  suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%")
@@ -417,18 +417,19 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
     total = next((c for c in shown if c["measure"].get("series") == TOTAL), None)
     if total is not None:
         m, w = total["measure"], total["window"]
-        paper = (f"; the paper ({total['id']}): {total['paper_value']:+.1f}% in {m['prices']} terms, "
+        paper = (f"\nthe paper ({total['id']}): {total['paper_value']:+.1f}%, {m['prices']}, "
                  f"{w['start']}\u2013{w['end']}")
-        text = (f"'All business R&D in ' + ({prices} == 'real' ? 'real terms (prices of ' + {base} + ')' : "
-                f"'cash terms') + ', {start}\u2013' + {end} + ': ' + format(datum.growth, '+.1f') + '%' + "
+        text = (f"'All business R&D, {start}\u2013' + {end} + ': ' + format(datum.growth, '+.1f') + '%' + "
+                f"({prices} == 'real' ? '\\nin real terms (prices of ' + {base} + ')' : '\\nin cash terms') + "
                 f"{json.dumps(paper, ensure_ascii=False)}")
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
             .transform_calculate(text=text)
-            .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, y=len(shown) * badges.BADGE_LINE + 4,
-                       fontSize=badges.BADGE_FONT, fontWeight="bold", color=PALETTE[0])
+            .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, y=badges.top(len(shown)),
+                       fontSize=badges.BADGE_FONT, fontWeight="bold", color=PALETTE[0], lineBreak="\n",
+                       lineHeight=badges.LINE)
             .encode(text="text:N").properties(name="berd_total_text"))
-    return layers
+    return alt.layer(*layers).properties(height=badges.top(len(shown), lines=3 if total is not None else 0))
 
 
 def _claim_regions(claim_defs: list[dict]) -> list[str]:
@@ -455,14 +456,14 @@ def _panels(claim_defs: list[dict], start: int, end: str, prices: str, base: str
         name="berd_level")
     at_base = alt.Chart().transform_filter(f"{total} && datum.year == {base}")
     rule = at_base.mark_rule(strokeDash=[4, 3], color="black").encode(x="year:O")
-    text = (f"{prices} == 'real' ? 'GBP million at prices of ' + {base} : "
-            f"'current prices (base year ' + {base} + ' applies to real prices)'")
-    note = at_base.transform_calculate(text=text).mark_text(align="left", x=4, y=4, baseline="top").encode(
-        text="text:N")
+    text = f"{prices} == 'real' ? 'GBP million at\\nprices of ' + {base} : 'GBP million,\\ncurrent prices'"
+    note = at_base.transform_calculate(text=text).mark_text(align="left", x=4, y=4, baseline="top", lineBreak="\n"
+                                                            ).encode(text="text:N")
     tooltip = [alt.Tooltip("series:N", title="Series"),
                alt.Tooltip("growth_nominal:Q", title="Growth, nominal, %", format="+.1f"),
                alt.Tooltip("growth_real:Q", title="Growth, real, %", format="+.1f")]
-    x = alt.X("growth:Q", title=f"Growth from {start} to the end year, % (prices as chosen)")
+    x = alt.X("growth:Q", title=[f"Growth from {start} to the end year, %", "(prices as chosen)"],
+              axis=alt.Axis(titleAnchor="end"))
     groups = alt.Chart().transform_filter(f"datum.panel == 'product group' && datum.year == {end}").mark_bar(
     ).encode(x=x, y=alt.Y("series:N", sort=order, title=None, axis=badges.y_axis(labelExpr=SHORT_LABELS)),
              color=colour,
@@ -486,8 +487,7 @@ def growth_chart(table: pd.DataFrame, deflator: pd.DataFrame, claim_defs: list[d
     """
 
     start, names = window["start"], (end.name, prices.name, base.name)
-    lines = _badges(claim_defs, start, end.name, prices.name, base.name)
-    views = [alt.layer(*lines).properties(height=badges.BADGE_LINE * len(lines) + 4)]
+    views = [_badges(claim_defs, start, end.name, prices.name, base.name)]
     views += _panels(claim_defs, start, *names)
     first, last = years(table)
     deflator = deflator[deflator["year"].between(first, last)]  # the years a reader can choose

@@ -198,9 +198,9 @@ def _with_growth(chart, start: str, end: str):
                               sort=[alt.SortField("growth", order="descending")]))
 
 
-def _badges(claim_defs: list[dict], start: str, end: str, region: str):
-    """One badge per BRES claim of the ledger (paper's value, the value for the chosen years, the verdict), and
-    a last line with the growth rates of the highlighted area."""
+def _badges(claim_defs: list[dict], start: str, end: str, region: str, chosen: tuple[str, str]):
+    """One badge per BRES claim of the ledger (paper's value, the value for the chosen years, the verdict),
+    three lines with the growth rates of the highlighted area, and room for a message about the years chosen."""
     layers = []
     for row, claim in enumerate(c for c in claim_defs if c.get("measure", {}).get("kind", "").startswith("bres_")):
         m = claim["measure"]
@@ -216,19 +216,21 @@ def _badges(claim_defs: list[dict], start: str, end: str, region: str):
     highlighted = (alt.Chart()
                    .transform_filter(f"datum.geography_name == {region}")
                    .transform_pivot("sector", value="growth", groupby=["geography_name"])
-                   .transform_calculate(text=(f"'Highlighted, ' + datum.geography_name + ' (' + {start} + "
-                                              f"'\u2013' + {end} + '): manufacturing ' + "
-                                              "format(datum.manufacturing, '+.1f') + '%, all industries ' + "
-                                              "format(datum.all, '+.1f') + '%'"))
+                   .transform_calculate(text=("'Highlighted: ' + datum.geography_name + "
+                                              "'\\nmanufacturing ' + format(datum.manufacturing, '+.1f') + "
+                                              f"'% (' + {start} + '\u2013' + {end} + ')' + "
+                                              "'\\nall industries ' + format(datum.all, '+.1f') + '%'"))
                    .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, fontSize=badges.BADGE_FONT,
-                              y=len(layers) * badges.BADGE_LINE + 4, fontWeight="bold", color=HIGHLIGHT)
+                              y=badges.top(len(layers)), fontWeight="bold", color=HIGHLIGHT, lineBreak="\n",
+                              lineHeight=badges.LINE)
                    .encode(text="text:N").properties(name="bres_highlight"))
-    height = (len(layers) + 1) * badges.BADGE_LINE
+    below = badges.top(len(layers), lines=3)
     shown = alt.layer(*layers, highlighted).transform_filter(f"{start} < {end}")
-    return _with_growth(shown, start, end).properties(height=height, width=WIDTH)
+    return alt.layer(_with_growth(shown, start, end), _message(*chosen, y=below + 4)).properties(
+        height=below + 2 * badges.LINE + 8, width=WIDTH)
 
 
-def _bars(start: str, end: str, region: str, chosen: tuple[str, str]):
+def _bars(start: str, end: str, region: str):
     """Manufacturing growth as bars, all-industry growth as ticks, the highlighted area in its own colour; when
     the two years are the same, a message instead."""
     roles = {"highlighted": HIGHLIGHT, GREAT_BRITAIN[1]: PALETTE[0], "region": PALETTE[4]}
@@ -242,24 +244,27 @@ def _bars(start: str, end: str, region: str, chosen: tuple[str, str]):
                alt.Tooltip("manufacturing:Q", title="Manufacturing employment, % growth", format="+.1f"),
                alt.Tooltip("all:Q", title="All employment, % growth", format="+.1f")]
     bars = base.mark_bar().encode(
-        x=alt.X("manufacturing:Q", title="Growth, % (bars: manufacturing; ticks: all industries)"),
+        x=alt.X("manufacturing:Q", title=["Growth, %", "bars: manufacturing; ticks: all industries"],
+                axis=alt.Axis(titleAnchor="end")),
         y=y, tooltip=tooltip,
         color=alt.Color("role:N", scale=alt.Scale(domain=list(roles), range=list(roles.values())),
-                        legend=alt.Legend(title=None))).properties(name="bres_bars")
+                        legend=alt.Legend(title=None, direction="vertical"))).properties(name="bres_bars")
     ticks = base.mark_tick(color="black", thickness=2, size=16).encode(x="all:Q", y=y, tooltip=tooltip).properties(
         name="bres_ticks")
     shown = alt.layer(bars, ticks).transform_filter(f"{start} < {end}")
-    return alt.layer(_with_growth(shown, start, end), _message(*chosen)).properties(width=WIDTH, height=340)
+    return _with_growth(shown, start, end).properties(width=WIDTH, height=340)
 
 
-def _message(start: str, end: str):
+def _message(start: str, end: str, y: int):
     """One line about the years as chosen (the parameters ``start`` and ``end``): both the same year (growth
     needs two), or the start after the end (the chart shows the window between them)."""
-    text = (f"{start} == {end} ? 'Start and end are both ' + {start} + ': choose two different years.' : "
-            f"'The start year is after the end year: growth is shown from ' + {end} + ' to ' + {start} + '.'")
+    text = (f"{start} == {end} ? 'Start and end are both ' + {start} + ':\\nchoose two different years.' : "
+            f"'The start year is after the end year:\\ngrowth is shown from ' + {end} + ' to ' + {start} + '.'")
     return (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} >= {end}")
             .transform_calculate(text=text)
-            .mark_text(align="left", baseline="bottom", x=0, y=-6, fontSize=12).encode(text="text:N")
+            .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, y=y, fontSize=12, lineBreak="\n",
+                       lineHeight=badges.LINE)
+            .encode(text="text:N")
             .properties(name="bres_message"))
 
 
@@ -273,8 +278,8 @@ def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, regio
     # the earlier of the two years chosen is the start: a reader can never ask for growth backwards in time
     names = (f"min({start.name}, {end.name})", f"max({start.name}, {end.name})")
     wide = wide_by_year(totals, ["geography_code", "geography_name", "level", "sector"])
-    chart = alt.vconcat(_badges(claim_defs, *names, region.name),
-                        _bars(*names, region.name, (start.name, end.name)), data=wide)
+    chart = alt.vconcat(_badges(claim_defs, *names, region.name, (start.name, end.name)),
+                        _bars(*names, region.name), data=wide)
     return bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
 
 

@@ -19,8 +19,9 @@ import pandas as pd
 
 from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, constant, fact
+from futurecity.viz import labels
 from futurecity.viz.controls import Control, bind
-from futurecity.viz.theme import PALETTE, figure
+from futurecity.viz.theme import PALETTE, WIDTH, figure
 
 UK_SERIES = "UK: industry (incl. construction, mining, utilities), % of employment"
 US_SERIES = "US: manufacturing, % of nonfarm payroll employment"
@@ -140,7 +141,8 @@ def controls(frame: pd.DataFrame) -> tuple[Control, Control]:
 def _layers(series: list[str], value_note: str) -> list[alt.Chart]:
     """A line per series and a dot at each year shown, coloured by series; tooltips on the dots."""
     colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=PALETTE[:len(series)]),
-                       legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0))
+                       legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0,
+                                         labelExpr=labels.wrapped_label_expr(series)))
     x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False))
     y = alt.Y("value:Q", title="Share of employment (%)", scale=alt.Scale(zero=True))
     tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:Q", title="Year", format="d"),
@@ -171,6 +173,7 @@ def longrun_chart(frame: pd.DataFrame, start: Control, smoothing: Control) -> al
     data = _chart_data(frame)
     chart = (
         alt.layer(*_layers(_series(data), "mean over the last N years set by the slider"), data=data)
+        .properties(width=WIDTH + 100)
         .transform_calculate(offsets=f"sequence(0, max(1, round({smoothing.name})))")
         .transform_flatten(["offsets"], as_=["offset"])
         .transform_calculate(target="datum.year + datum.offset", own="datum.offset === 0 ? 1 : 0")
@@ -186,7 +189,8 @@ def longrun_view(frame: pd.DataFrame, start_year: int, smoothing: int) -> alt.La
     shown = rolling_mean(frame, smoothing)
     shown = shown[shown["year"] >= start_year]
     note = "observed" if int(smoothing) == 1 else f"mean over the last {int(smoothing)} years"
-    return alt.layer(*_layers(_series(_chart_data(frame)), note), data=_chart_data(shown))
+    return alt.layer(*_layers(_series(_chart_data(frame)), note), data=_chart_data(shown)).properties(
+        width=WIDTH + 100)
 
 
 def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame) -> alt.TopLevelMixin:

@@ -146,7 +146,7 @@ def controls() -> Control:
 def revenue_chart(revenue: pd.DataFrame, basis: Control) -> alt.VConcatChart:
     """Stacked areas of revenue by family on the chosen basis, and streaming's share of all revenue below."""
     order = list(FAMILY_ORDER)
-    colour = alt.Color("family:N", title="Format family",
+    colour = alt.Color("family:N", title="Format family", legend=alt.Legend(columns=2),
                        scale=alt.Scale(domain=order, range=PALETTE[:len(order)]))
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(nice=False))
     areas = (alt.Chart()

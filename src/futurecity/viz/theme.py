@@ -63,7 +63,6 @@ def _figure_html(spec: dict) -> str:
     menu = f"Save the chart ({title}) as SVG or PNG" if title else "Save the chart as SVG or PNG"
     options = json.dumps({**EMBED_OPTIONS, "downloadFileName": _download_name(title, el),
                           "i18n": {"CLICK_TO_VIEW_ACTIONS": menu}}).replace("</", "<\\/")
-    menu_js = json.dumps(menu).replace("</", "<\\/")
     return (
         f'<figure class="fc-figure">'
         f'<div id="{el}" class="fc-chart" role="figure" aria-label="{desc}"></div>'
@@ -71,13 +70,9 @@ def _figure_html(spec: dict) -> str:
         f"</figure>\n"
         f"<script>(function () {{\n"
         f"  var el = document.getElementById('{el}');\n"
-        f"  if (typeof vegaEmbed === 'undefined') {{ el.textContent = 'This chart needs the book\\'s "
+        f"  if (typeof futurecityEmbed === 'undefined') {{ el.textContent = 'This chart needs the book\\'s "
         f"vendored Vega scripts; open the notebook in JupyterLab to see it.'; return; }}\n"
-        f"  vegaEmbed(el, {script_spec}, {options}).then(function () {{\n"
-        f"    var s = el.querySelector('.vega-embed summary, summary');\n"
-        f"    if (s) {{ s.setAttribute('aria-label', {menu_js}); var i = s.querySelector('svg');"
-        f" if (i) i.setAttribute('aria-hidden', 'true'); }}\n"
-        f"  }}).catch(function (err) {{ console.error(err); }});\n"
+        f"  futurecityEmbed(el, {script_spec}, {options}).catch(function (err) {{ console.error(err); }});\n"
         f"}})();</script>"
     )
 
