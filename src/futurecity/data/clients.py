@@ -9,6 +9,7 @@ with something that is not data.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -148,6 +149,65 @@ def fetch_berd_xlsx(http: HttpSession, src: Source, **_) -> Answer:
     return Answer(sheet.content, link, "xlsx", {"dataset_page": page_url})
 
 
+class _TextLinks(HTMLParser):
+    """(``href``, text) of every ``<a>`` on an HTML page, in page order."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[list[str]] = []
+        self._open: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href:
+            self._open = [href.strip(), ""]
+            self.links.append(self._open)
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._open = None
+
+
+WORKBOOK = re.compile(r"\.xlsx?$", re.IGNORECASE)
+
+
+def workbook_link(html: str, base_url: str, pattern: str) -> tuple[str, str] | None:
+    """(absolute URL, link text) of the first link on an HTML page to an .xls or .xlsx file (its path, or a
+    query value such as ONS's ``/file?uri=/.../v3/berd2019.xlsx``) whose file name or link text matches
+    ``pattern`` (a regular expression, case-insensitive; empty matches any)."""
+    links = _TextLinks()
+    links.feed(html)
+    for href, label in links.links:
+        parts = urlparse(href)
+        names = [s for s in [parts.path, *(v for vs in parse_qs(parts.query).values() for v in vs)]
+                 if WORKBOOK.search(s)]
+        label = " ".join(label.split())
+        if names and any(re.search(pattern, t, re.IGNORECASE) for t in [*(n.rsplit("/", 1)[-1] for n in names),
+                                                                         label]):
+            return urljoin(base_url, href), label
+    return None
+
+
+def fetch_berd_release(http: HttpSession, src: Source, **_) -> Answer:
+    """The ONS dataset page of a BERD release's editions (HTML), then the release workbook it links to (the
+    first .xls/.xlsx link whose file name or text matches the registry's ``link``); both URLs go into the
+    manifest."""
+    page_url = query_url(src.live_url(), src.live.params)
+    page = get(http, src, src.live_url(), src.live.params)
+    found = workbook_link(page.text, page.url, src.live.link)
+    if found is None:
+        raise BadAnswer(f"the dataset page links to no .xls or .xlsx file whose name or link text matches "
+                        f"{src.live.link!r}", Answer(page.content, page_url, "html"))
+    link, label = found
+    book = get(http, src, link)
+    ext = "xls" if book.content.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
+    return Answer(book.content, link, ext, {"dataset_page": page_url, "link_text": label})
+
+
 CLIENTS: dict[str, Callable[..., Answer]] = {
     "nomis_csv": fetch_nomis_csv,
     "ons_generator_csv": fetch_single,
@@ -156,4 +216,5 @@ CLIENTS: dict[str, Callable[..., Answer]] = {
     "fred_csv": fetch_single,
     "worldbank_json": fetch_worldbank_json,
     "berd_xlsx": fetch_berd_xlsx,
+    "berd_release": fetch_berd_release,
 }

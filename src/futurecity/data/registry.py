@@ -19,11 +19,19 @@ RAW_BASE = "https://raw.githubusercontent.com"  # OWNER/REPO/COMMIT/PATH follow;
 
 @dataclass(frozen=True)
 class Live:
+    """The live request. For a client that finds its file on a dataset page: ``link``, a regular expression the
+    file's name or link text must match (``2019``: the 2019 release among the page's editions). ``vintage``
+    names what a live pull holds (it heads the vintage label of a pulled vintage); ``last_year``, when set, is
+    the last year a pulled answer must reach, or it is rejected (the right release, not a neighbour)."""
+
     base_url: str
     path: str
     format: str
     params: dict = field(default_factory=dict)
     page_size: int | None = None
+    link: str = ""
+    vintage: str = ""
+    last_year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -168,10 +168,16 @@ def _from_vintage(src: Source, manifest: dict) -> pd.DataFrame:
     frame = _parse(src, manifest["parser"], raw, f"the cached vintage {manifest['vintage']}", manifest["url"])
     reads.log("source", source=src.id, vintage=manifest["vintage"], sha256=digest)
     frame.attrs.update(_provenance(src, vintage=manifest["vintage"],
-                                   vintage_label=f"live pull of {manifest['retrieved_at']}", url=manifest["url"],
+                                   vintage_label=_live_label(src, manifest), url=manifest["url"],
                                    sha256=digest, retrieved_at=manifest["retrieved_at"], file=str(path),
                                    kind="api-format"))
     return frame
+
+
+def _live_label(src: Source, manifest: dict) -> str:
+    """'live pull of <time>', headed by what the registry says a pull holds (e.g. the release), if it says."""
+    pulled = f"live pull of {manifest['retrieved_at']}"
+    return f"{src.live.vintage}, {pulled}" if src.live is not None and src.live.vintage else pulled
 
 
 def _provenance(src: Source, **fields) -> dict:

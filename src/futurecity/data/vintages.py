@@ -62,6 +62,10 @@ def validate(src: Source, raw: bytes) -> pd.DataFrame:
     if years is not None and not years.between(FIRST_YEAR, last).all():
         bad = sorted(set(years[~years.between(FIRST_YEAR, last)].astype("string").fillna("unreadable")))[:5]
         raise InvalidAnswer(f"it has years outside {FIRST_YEAR}-{last}: {bad}")
+    if years is not None and src.live.last_year is not None and years.max() != src.live.last_year:
+        raise InvalidAnswer(f"its last year is {years.max()}, but this source is the release that ends in "
+                            f"{src.live.last_year} ({src.live.vintage or 'see data/sources.yml'}): the dataset page "
+                            f"linked another release (link pattern {src.live.link!r})")
     return frame
 
 

@@ -25,4 +25,5 @@ def get(name: str) -> Callable[[bytes], pd.DataFrame]:
 
 
 def _load_all() -> None:
-    from futurecity.data.parsers import berd, files, fred, nomis, ons, worldbank  # noqa: F401  (registers)
+    from futurecity.data.parsers import (  # noqa: F401  (registers)
+        berd, berd_release, files, fred, nomis, ons, worldbank)
