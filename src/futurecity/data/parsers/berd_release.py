@@ -61,7 +61,7 @@ CURRENT = "GBP million, current prices"
 FTE = "FTE, thousands"
 SHARE = "per cent of GDP"
 COLUMNS = ["year", "measure", "geography_code", "geography_name", "product_group", "value", "unit", "cdid", "flag"]
-# The 13 geographies of Table 7, by GSS code.
+# The 14 rows of Table 7 (the UK, England, the nine English regions, Wales, Scotland, Northern Ireland), by GSS code.
 GEOGRAPHIES = ("K02000001", "E92000001", "E12000001", "E12000002", "E12000003", "E12000004", "E12000005",
                "E12000006", "E12000007", "E12000008", "E12000009", "W92000004", "S92000003", "N92000002")
 
@@ -277,7 +277,7 @@ def find_table(tables: list[Table], pattern: re.Pattern, what: str) -> Table:
     return hits[0]
 
 
-def _cell(table: Table, row: Row, col: int, year: int) -> tuple[float, str]:
+def _cell(table: Table, row: Row, col: int, year: int, k: int = 0) -> tuple[float, str]:
     """(value, flag) of one cell: a number and "", or NaN and "suppressed" / "nil" / "blank"."""
     cell = row.cells[col] if col < len(row.cells) else None
     if cell is None:
@@ -293,7 +293,7 @@ def _cell(table: Table, row: Row, col: int, year: int) -> tuple[float, str]:
         return float(text.replace(",", "")), ""
     except ValueError:
         raise ParseError(f"BERD release workbook: {table.where()}, row {row.label!r} "
-                         f"({row.cdids.get(0, 'no CDID')}), year {year}: {cell!r} is neither a number nor '..' "
+                         f"({row.cdids.get(k, 'no CDID')}), year {year}: {cell!r} is neither a number nor '..' "
                          "or '-'") from None
 
 
@@ -312,7 +312,7 @@ def _block(table: Table, header: Header, unit: re.Pattern, what: str) -> tuple[i
 
 
 def _series(table: Table, row: Row, k: int, block: Block) -> list[tuple[int, float, str]]:
-    return [(year, *_cell(table, row, col, year)) for col, year in sorted(block.years.items())]
+    return [(year, *_cell(table, row, col, year, k)) for col, year in sorted(block.years.items())]
 
 
 # --- the three tables --------------------------------------------------------------------------------------------
