@@ -13,7 +13,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUTURECITY_SNAPSHOTS ?= $(if $(wildcard ../shared/data/uk),$(abspath ../shared/data),)
 export FUTURECITY_SNAPSHOTS
 
-.PHONY: book test setup chromium unit benchmark clean
+.PHONY: book test setup chromium unit benchmark stress lab clean
 
 book: $(STAMP)
 	$(BIN)/futurecity build
@@ -39,6 +39,15 @@ chromium:
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/build.py
+
+# The README's papermill command, verbatim, 30 times per chapter (widgets on; minutes, so not part of make test).
+stress: $(STAMP)
+	$(BIN)/python benchmarks/papermill_stress.py
+
+# JupyterLab from the venv, at the project root, with the data `make book` uses (FUTURECITY_SNAPSHOTS above).
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) $(LAB_ARGS)
 
 clean:
 	rm -rf _build

@@ -2,8 +2,8 @@
 
 - ``control.param`` is a Vega-Lite parameter bound to an HTML input (slider, dropdown, radio, checkbox): it works
   on the static website with no kernel;
-- ``control.widget()`` is the matching ipywidget, and :func:`interact` runs a Python function of the same
-  arguments through ``ipywidgets.interact`` for readers who run the notebook.
+- ``control.widget()`` is the matching ipywidget, and :func:`interact` shows the widgets with a chart computed by
+  a Python function of the same arguments, redrawn when a widget moves, for readers who run the notebook.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import altair as alt
 
 from futurecity.config import BUILD_ENV
+from futurecity.viz import notebook
 
 
 @dataclass(frozen=True)
@@ -94,22 +95,42 @@ def bind(chart: alt.TopLevelMixin, *controls: Control) -> alt.TopLevelMixin:
     return chart.add_params(*(c.param for c in controls))
 
 
-def interact(func: Callable[..., alt.TopLevelMixin], *controls: Control):
-    """Run ``func(**values)`` under ``ipywidgets.interact`` with one widget per control (Jupyter readers).
+def interact(func: Callable[..., alt.TopLevelMixin], *controls: Control) -> None:
+    """Show one widget per control and, below them, the chart ``func(**values)`` (for readers running Jupyter);
+    moving a widget redraws that chart in place. Returns None, so the cell shows nothing else.
 
-    In the book build (papermill, no frontend, the cell removed from the page) no widget is created: the
-    widgets' comm traffic under papermill now and then never returns (seen on this project's builds, about one
-    build in fifteen). ``func`` is still called once with every control's default, so the build fails if the
+    Not ``ipywidgets.interact``: its Output widget makes the executing client (nbclient, so papermill) send
+    the widget's state back to the kernel on the shell channel while it waits on that channel for the cell's
+    reply; jupyter_client sends synchronously on a shadow of its asyncio socket, which can consume the socket's
+    edge-triggered wake-up for a reply that has just arrived, and the run then waits for ever (about one run in
+    four of chapter 1). Here the chart is a display whose outputs are replaced by id
+    (:meth:`futurecity.viz.notebook.Shown.update`), so no client ever sends anything back while a cell runs.
+
+    In the book's build (``FUTURECITY_BUILD`` set; the cell is removed from the website, which has no kernel)
+    no widget is created, and ``func`` is called once with every control's default, so the build fails if the
     model behind the widgets does not run.
     """
+    defaults = {c.name: c.value for c in controls}
+    if os.environ.get(BUILD_ENV):
+        func(**defaults)
+        return None
+
     import ipywidgets
     from IPython.display import display
 
-    if os.environ.get(BUILD_ENV):
-        func(**{c.name: c.value for c in controls})
-        return None
+    widgets = {c.name: c.widget() for c in controls}
+    display(ipywidgets.VBox(list(widgets.values()), layout=ipywidgets.Layout(margin="0 0 8px 0")))
+    shown = notebook.show(func(**defaults), display_id=True)
 
-    def show(**values):
-        display(func(**values))
+    def redraw(_change=None) -> None:
+        values = {name: w.value for name, w in widgets.items()}
+        try:
+            chart = func(**values)
+        except Exception as exc:  # shown where the caption was, not lost in the kernel's log
+            shown.error(f"The chart could not be redrawn for {values}: {type(exc).__name__}: {exc}")
+            raise
+        shown.update(chart)
 
-    return ipywidgets.interact(show, **{c.name: c.widget() for c in controls})
+    for w in widgets.values():
+        w.observe(redraw, names="value")
+    return None
