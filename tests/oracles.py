@@ -15,6 +15,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -279,6 +280,124 @@ def berd_growth(start: int, end: int, base_year: int = 2022) -> pd.DataFrame:
     for name in cash.columns:
         s = cash[name]
         real = to_real(s, base_year)
+        rows[name] = {"nominal": growth(s[start], s[end]), "real": growth(real[start], real[end])}
+    return pd.DataFrame(rows).T
+
+
+# --- uk/ons_berd_20XX_release_tables_*.xls: ONS BERD release workbooks, read cell by cell with xlrd -------------
+
+RELEASE_FILES = {2017: "uk/ons_berd_2017_release_tables_2006_2017.xls",
+                 2014: "uk/ons_berd_2014_release_tables_2003_2014.xls"}
+
+
+@cache
+def _release_sheet(release: int, sheet: str) -> list[list]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(snapshots() / RELEASE_FILES[release]))
+    ws = book.sheet_by_name(sheet)
+    return [[ws.cell_value(r, c) for c in range(ws.ncols)] for r in range(ws.nrows)]
+
+
+def _release_years(rows: list[list]) -> dict[int, int]:
+    """Year -> column of its FIRST occurrence in the first row holding five or more year numbers (later columns
+    repeat years under other units: '% of total', employment)."""
+    for row in rows:
+        years = [(int(v), c) for c, v in enumerate(row) if isinstance(v, float) and 1990 <= v <= 2030 and v == int(v)]
+        if len(years) >= 5:
+            out = {}
+            for year, c in years:
+                out.setdefault(year, c)
+            return out
+    raise ValueError("no row of years")
+
+
+def release_row(release: int, sheet: str, cdid: str = "", label: str = "") -> pd.Series:
+    """One row of a release table by CDID (or by label, case and spaces ignored): GBP million by year, '..' and
+    '-' as NaN."""
+    rows = _release_sheet(release, sheet)
+    years = _release_years(rows)
+
+    def hit(row):
+        cells = [str(v).strip() for v in row]
+        return cdid in cells if cdid else label.lower() in [c.lower() for c in cells]
+    row = next((r for r in rows if hit(r)), None)
+    if row is None:
+        raise KeyError(f"release {release}, table {sheet}: no row {cdid or label!r}")
+    return pd.Series({y: float(row[c]) if isinstance(row[c], float) else np.nan for y, c in years.items()},
+                     dtype=float).sort_index()
+
+
+def release_series_cash(release: int = 2017) -> pd.DataFrame:
+    """BERD by series (the four groups, all services, all BERD) in GBP million as published: a group is NaN in a
+    year where any of its product groups is suppressed."""
+    table = berd_groups_table()
+    rows = {}
+    for cdid in table["cdid"].dropna():
+        try:
+            rows[cdid] = release_row(release, "2", cdid=cdid)
+        except KeyError:  # a product group this release does not show (software development before 2016)
+            continue
+    group_of = dict(zip(table["cdid"], table["group"]))
+    frame = pd.DataFrame(rows)
+    out = {}
+    for group in ("manufacturing", "services", "miscellaneous business services", "other"):
+        cols = [c for c in frame.columns if group_of[c] == group]
+        present = frame[cols].notna().sum(axis=1)
+        # a product group ONS shows only from some year (software development) counts from that year
+        first = {c: frame[c].first_valid_index() for c in cols}
+        needed = pd.Series({y: sum(first[c] is not None and y >= first[c] for c in cols) for y in frame.index})
+        out[group] = frame[cols].sum(axis=1).where(present == needed)
+    out["all services"] = out["services"] + out["miscellaneous business services"]
+    out["all BERD"] = release_row(release, "2", cdid="DLBX")
+    return pd.DataFrame(out)
+
+
+RELEASE_REGIONS = ("North East", "North West", "Yorkshire and the Humber", "East Midlands", "West Midlands",
+                   "East of England", "London", "South East", "South West", "Wales", "Scotland", "Northern Ireland")
+
+
+def release_region_cash(release: int = 2017) -> pd.DataFrame:
+    """BERD by region as published in Table 7 (expenditure block), GBP million; columns named as the chapter
+    names them ('East' for the East of England, 'Yorkshire and The Humber')."""
+    names = {"East of England": "East", "Yorkshire and the Humber": "Yorkshire and The Humber"}
+    return pd.DataFrame({names.get(n, n): release_row(release, "7", label=n) for n in RELEASE_REGIONS})
+
+
+def release_share_change(start: int, end: int, release: int = 2017) -> float:
+    """Change in BERD as a share of GDP (Table 1: DLBX over GDP, DLHT), percentage points."""
+    share = release_row(release, "1", cdid="DLBX") / release_row(release, "1", cdid="DLHT") * 100
+    return float(share[end] - share[start])
+
+
+def release_deflator(release: int = 2017) -> pd.Series:
+    """The deflator a release implies for business R&D: Table 1's current-price total (DLBX) over its
+    constant-price total (the row labelled 'Constant prices'), x 100, by year."""
+    current = release_row(release, "1", cdid="DLBX")
+    rows = _release_sheet(release, "1")
+    years = _release_years(rows)
+    row = next(r for r in rows if any(str(v).strip().lower().startswith("constant prices") for v in r))
+    constant = pd.Series({y: float(row[c]) for y, c in years.items() if isinstance(row[c], float)})
+    return (current / constant * 100).dropna()
+
+
+def to_real_with(cash: pd.Series, base_year: int, deflator: str = "ybgb", release: int = 2017) -> pd.Series:
+    """:func:`to_real` with the GDP deflator ('ybgb') or the release's own ('release')."""
+    if deflator == "ybgb":
+        return to_real(cash, base_year)
+    d = release_deflator(release)
+    return cash * d[base_year] / cash.index.map(d).astype(float)
+
+
+def release_growth(start: int, end: int, base_year: int = 2022, release: int = 2017,
+                   deflator: str = "ybgb") -> pd.DataFrame:
+    """Growth (%) start -> end, nominal and real (by the deflator named, at base_year prices), for each series and
+    region of a release."""
+    cash = pd.concat([release_series_cash(release), release_region_cash(release)], axis=1)
+    rows = {}
+    for name in cash.columns:
+        s = cash[name]
+        real = to_real_with(s, base_year, deflator, release)
         rows[name] = {"nominal": growth(s[start], s[end]), "real": growth(real[start], real[end])}
     return pd.DataFrame(rows).T
 

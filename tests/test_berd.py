@@ -1,7 +1,8 @@
-"""Business R&D (futurecity.topics.berd) against plain pandas computations on the pinned files.
+"""Business R&D (futurecity.topics.berd) from BERD's shares of GDP, against plain pandas on the pinned files.
 
-Expected values are computed here from the SDG BERD file, the regional GDP table and the deflator CSV read with
-pandas alone; the product-group table ``data/berd_product_groups.csv`` is read directly too.
+The claims read ONS's release tables (tests/test_berd_releases.py); the shares of GDP (SDG 9.5.1) are the
+approximation the chapter sets beside them, tested here. Expected values are computed from the SDG BERD file, the
+regional GDP table and the deflator CSV read with pandas alone; ``data/berd_product_groups.csv`` is read directly.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def inputs() -> Inputs:
 
 @pytest.fixture(scope="module")
 def rows(inputs) -> pd.DataFrame:
-    return berd.rows_of(inputs)
+    return berd.rows_of(inputs, berd.SHARES_SOURCE)  # the shares of GDP: cash is the approximation
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +160,14 @@ def test_the_chart_embeds_a_small_table_and_its_controls_cover_the_data(series, 
     table = berd.chart_table(series, berd.regional_series(rows))
     ledger = claims_ledger.chapter_claims(5)
     window = claims_ledger.definition("C5-1", ledger)["window"]
-    end, prices, base = berd.controls(table, window)
+    end, prices, base, deflator = berd.controls(table, window)
     first, last = berd.years(table)
     assert (end.min, end.max, end.value) == (window["start"] + 1, last, min(window["end"], last))
     assert (base.min, base.max) == (first, last)
     assert prices.options == ("real", "nominal")
-    chart = berd.growth_chart(table, inputs.frame("gdp_deflator"), ledger, window, end, prices, base)
+    assert deflator.options == ("ybgb", "release")
+    deflators = berd.deflators(inputs.frame("gdp_deflator"), inputs.frame(berd.SOURCE))
+    chart = berd.growth_chart(table, deflators, ledger, window, end, prices, base, deflator)
     spec = berd.growth_figure(chart, inputs, window, ledger).to_dict()
     assert "(London, East Midlands, West Midlands, North West) in orange" in spec["description"]
     rows_embedded = sum(len(d) for d in spec["datasets"].values())

@@ -103,7 +103,7 @@ def test_year_sliders_step_one_year_and_smoothing_starts_at_one(inputs):
     default 1 -> 2): a reader can choose every year, and the long-run chart opens on the observations."""
     start, end, _ = bres.controls(bres.totals(inputs), {"start": 2015, "end": 2019})
     assert start.step == end.step == 1
-    berd_end, _, base = berd.controls(berd.chart_table_of(inputs), {"start": 2010, "end": 2019})
+    berd_end, _, base, _ = berd.controls(berd.chart_table_of(inputs), {"start": 2010, "end": 2019})
     assert berd_end.step == base.step == 1
     first, smoothing = longrun.controls(longrun.shares(inputs))
     assert first.step == smoothing.step == 1
@@ -113,8 +113,8 @@ def test_year_sliders_step_one_year_and_smoothing_starts_at_one(inputs):
 def test_default_settings_of_the_controls(inputs):
     """berd.py PRICES[0] -> PRICES[1] (the BERD chart opens in nominal, not real, terms) and longrun.py
     `.max().min()` -> `.max().max()` (the first-year slider would run past the end of the shorter series)."""
-    _, prices, _ = berd.controls(berd.chart_table_of(inputs), {"start": 2010, "end": 2019})
-    assert prices.value == "real"
+    _, prices, _, deflator = berd.controls(berd.chart_table_of(inputs), {"start": 2010, "end": 2019})
+    assert prices.value == "real" and deflator.value == "ybgb"
     frame = longrun.shares(inputs)
     first, _ = longrun.controls(frame)
     last_years = frame.groupby("series")["year"].max()
@@ -160,34 +160,17 @@ def test_music_half_year_is_the_first_year_above_fifty_per_cent():
 
 # --- BERD ---------------------------------------------------------------------------------------------------------
 
-def test_vintage_comparison_stops_at_the_end_year_asked_for():
-    """berd.py `end is None or y <= end` -> `end is not None or ...`: with an end year before the last year
-    both vintages hold, the comparison stops there; berd.py common[0] / common[-1] shifted in the message
-    naming the years the vintages share."""
-    live = berd_frames()  # GBP million, 2010-2019, vintage 'live-fixture'
-    pinned = {k: f.copy() for k, f in berd_frames().items()}
-    for f in pinned.values():
-        f.attrs.update(vintage="pinned", vintage_label="a pinned fixture")
-    out = berd.vintage_comparison(Inputs(frames=live), Inputs(frames=pinned), 2010, 2015)
-    assert (out.attrs["start"], out.attrs["end"]) == (2010, 2015)
-    assert (out["year"].min(), out["year"].max()) == (2010, 2015)
-    assert berd.vintage_comparison(Inputs(frames=live), Inputs(frames=pinned), 2010).attrs["end"] == 2019
-    with pytest.raises(ValueError, match="years they share: 2010-2019"):
-        berd.vintage_comparison(Inputs(frames=live), Inputs(frames=pinned), 2005)
-
-
-def test_vintages_are_compared_on_the_years_both_hold_for_all_berd():
-    """berd.py `both["series"] == TOTAL` -> `!=`: the years compared are those in which both vintages hold
+def test_vintages_are_compared_on_the_years_both_hold_for_all_berd(inputs):
+    """berd.py `compared["series"] == TOTAL` -> `!=`: the years two vintages share are those in which both hold
     the published total, not merely some product group."""
-    live = berd_frames()
-    b = live["berd"]
-    live["berd"] = b[~((b["year"] == 2019) & (b["geography_code"] == berd.UK_CODE) & (b["product_group"] == ""))]
-    live["berd"].attrs.update(b.attrs)
-    pinned = {k: f.copy() for k, f in berd_frames().items()}
-    for f in pinned.values():
-        f.attrs.update(vintage="pinned", vintage_label="a pinned fixture")
-    out = berd.vintage_comparison(Inputs(frames=live), Inputs(frames=pinned), 2010)
-    assert out.attrs["end"] == 2018 and out["year"].max() == 2018
+    import oracles
+
+    compared = berd.comparison(berd.vintages(inputs))
+    both = sorted(set(oracles.release_row(2017, "2", cdid="DLBX").dropna().index)
+                  & set(oracles.release_row(2014, "2", cdid="DLBX").dropna().index))
+    assert berd.common_years(compared, "2017 release", "2014 release") == both
+    gone = (compared["vintage"] == "2014 release") & (compared["series"] == berd.TOTAL) & (compared["year"] == both[-1])
+    assert berd.common_years(compared[~gone], "2017 release", "2014 release") == both[:-1]
 
 
 # --- BERD in the browser --------------------------------------------------------------------------------------------

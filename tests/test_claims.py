@@ -40,6 +40,9 @@ def bres_frame(london_manufacturing_2019: float = 107.0) -> pd.DataFrame:
     return f
 
 
+BERD = _berd.SOURCE  # the claims' BERD source (release tables in GBP million)
+
+
 def berd_frames(last_year: int = 2019, unit: str = "GBP million, current prices") -> dict[str, pd.DataFrame]:
     """BERD in GBP million: a UK total and one manufacturing product group growing 5% a year; two regions."""
     years = range(2010, last_year + 1)
@@ -54,14 +57,14 @@ def berd_frames(last_year: int = 2019, unit: str = "GBP million, current prices"
     berd = pd.DataFrame(rows, columns=["year", "geography_code", "geography_name", "product_group", "value"])
     berd.insert(1, "measure", "BERD")
     berd["unit"] = unit
-    berd.attrs.update(source="berd", vintage="live-fixture", vintage_label="a live fixture")
+    berd.attrs.update(source=BERD, vintage="live-fixture", vintage_label="a live fixture")
     gdp = pd.DataFrame({"year": list(years), "geography_code": "K02000001", "geography_name": "United Kingdom",
                         "value": 10000.0, "unit": "GBP million"})
     gdp.attrs.update(source="gdp_nominal", vintage="live-fixture", vintage_label="a live fixture")
     deflator = pd.DataFrame({"period": [str(y) for y in years], "frequency": "year", "year": list(years),
                              "value": [100.0] * len(years), "unit": "index"})
     deflator.attrs.update(source="gdp_deflator", vintage="live-fixture", vintage_label="a live fixture")
-    return {"berd": berd, "gdp_nominal": gdp, "gdp_deflator": deflator}
+    return {BERD: berd, "gdp_nominal": gdp, "gdp_deflator": deflator}
 
 
 def claim(cid: str, measure: dict | None, rule: dict, paper_value, window=(2015, 2019),
@@ -170,7 +173,7 @@ def test_not_reproducible_rule():
 
 def test_window_not_covered_needs_live_data_and_gives_the_other_window_apart():
     c = claim("X", {"kind": "berd_growth", "series": "all BERD", "prices": "nominal"},
-              {"kind": "within", "tolerance": 3}, 37, window=(2010, 2019), sources=("berd", "gdp_nominal"))
+              {"kind": "within", "tolerance": 3}, 37, window=(2010, 2019), sources=(BERD, "gdp_nominal"))
     result = evaluate_one(c, berd_frames(last_year=2017))
     assert result["status"] == "needs live data"
     assert result["value"] is None
@@ -181,18 +184,18 @@ def test_window_not_covered_needs_live_data_and_gives_the_other_window_apart():
 
 def test_live_berd_covering_the_window_is_evaluated_without_the_gdp_approximation():
     nominal = claim("X", {"kind": "berd_growth", "series": "all BERD", "prices": "nominal"},
-                    {"kind": "within", "tolerance": 3}, 55, window=(2010, 2019), sources=("berd", "gdp_nominal"))
+                    {"kind": "within", "tolerance": 3}, 55, window=(2010, 2019), sources=(BERD, "gdp_nominal"))
     result = evaluate_one(nominal, berd_frames())
     assert result["value"] == pytest.approx((1.05 ** 9 - 1) * 100, abs=1e-3)  # 55.1%: GBP million used as is
     assert result["status"] == "reproduced"
     assert result["vintage"] == "live-fixture"
     manufacturing = claim("X", {"kind": "berd_growth", "series": "manufacturing", "prices": "nominal"},
-                          {"kind": "within", "tolerance": 3}, 55, window=(2010, 2019), sources=("berd",))
+                          {"kind": "within", "tolerance": 3}, 55, window=(2010, 2019), sources=(BERD,))
     result = evaluate_one(manufacturing, berd_frames())
     assert result["value"] == pytest.approx((1.05 ** 9 - 1) * 100, abs=1e-3)  # found despite its wording
     assert "Quantum widgets" in result["note"]  # a product group the table does not know is reported
     falling = claim("X", {"kind": "berd_region_growth", "geography": "North West", "prices": "nominal"},
-                    {"kind": "less_than", "threshold": 0}, None, window=(2010, 2019), sources=("berd",))
+                    {"kind": "less_than", "threshold": 0}, None, window=(2010, 2019), sources=(BERD,))
     assert evaluate_one(falling, berd_frames())["status"] == "reproduced"
     gap = claim("X", {"kind": "berd_region_gap", "geography": "London", "versus": ["North West"],
                       "prices": "real"}, {"kind": "greater_than", "threshold": 0}, None, window=(2010, 2019))
@@ -201,7 +204,7 @@ def test_live_berd_covering_the_window_is_evaluated_without_the_gdp_approximatio
 
 def test_share_of_gdp_change_from_cash_values():
     c = claim("X", {"kind": "berd_share_change", "series": "all BERD"}, {"kind": "within", "tolerance": 0.05},
-              0.5, window=(2010, 2019), sources=("berd", "gdp_nominal"))
+              0.5, window=(2010, 2019), sources=(BERD, "gdp_nominal"))
     result = evaluate_one(c, berd_frames())
     assert result["value"] == pytest.approx((100 * 1.05 ** 9 - 100) / 10000 * 100, abs=1e-4)
 

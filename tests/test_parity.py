@@ -305,30 +305,31 @@ def test_bres_pandas_twin_agrees_with_the_oracle(inputs):
 BERD_ENDS = (2011, 2014, 2017)
 BERD_PRICES = ("real", "nominal")
 BERD_BASES = (2010, 2013, 2017)
+BERD_DEFLATORS = ("ybgb", "release")
 
 
 @pytest.fixture(scope="module")
 def berd_run(inputs, claim_defs):
     table = berd.chart_table_of(inputs)
     window = ledger.definition("C5-1", claim_defs)["window"]
-    chart = berd.growth_chart(table, inputs.frame(berd.DEFLATOR_SOURCE), claim_defs, window,
-                              *berd.controls(table, window))
-    settings = [{"berd_end": e, "berd_prices": p, "berd_base": b}
-                for e in BERD_ENDS for p in BERD_PRICES for b in BERD_BASES]
+    chart = berd.growth_chart(table, berd.deflators_of(inputs), claim_defs, window, *berd.controls(table, window))
+    settings = [{"berd_end": e, "berd_prices": p, "berd_base": b, "berd_deflator": d}
+                for e in BERD_ENDS for p in BERD_PRICES for b in BERD_BASES for d in BERD_DEFLATORS]
     return window, settings, marks(chart.to_dict(), settings)
 
 
-def berd_oracle_growth(start: int, end: int, base: int) -> pd.DataFrame:
-    """Rows: BERD series and regions; columns nominal, real (oracles)."""
-    return oracles.berd_growth(start, end, base)
+def berd_oracle_growth(start: int, end: int, base: int, deflator: str = "ybgb") -> pd.DataFrame:
+    """Rows: BERD series and regions of the 2017 release; columns nominal, real (oracles)."""
+    return oracles.release_growth(start, end, base, deflator=deflator)
 
 
 def test_berd_level_line_is_cash_or_deflated_to_the_base_year(berd_run):
     _, settings, found = berd_run
-    cash = oracles.berd_series_cash()["all BERD"].dropna()
+    cash = oracles.release_series_cash()["all BERD"].dropna()
     problems = Problems()
     for setting, got in zip(settings, found, strict=True):
-        want = cash if setting["berd_prices"] == "nominal" else oracles.to_real(cash, setting["berd_base"])
+        want = (cash if setting["berd_prices"] == "nominal" else
+                oracles.to_real_with(cash, setting["berd_base"], setting["berd_deflator"]))
         items = mark(got, "berd_level", f"{setting}")
         shown = {int(i["year"]): i["shown"] for i in items}
         problems.equal(sorted(shown), sorted(int(y) for y in want.index), f"{setting} berd_level years")
@@ -339,11 +340,11 @@ def test_berd_level_line_is_cash_or_deflated_to_the_base_year(berd_run):
 
 def test_berd_growth_bars_by_product_group_and_region(berd_run):
     window, settings, found = berd_run
-    regions = sorted(c for c in oracles.berd_region_cash().columns if c != "England")
+    regions = sorted(oracles.release_region_cash().columns)
     problems = Problems()
     for setting, got in zip(settings, found, strict=True):
         end, prices, base = setting["berd_end"], setting["berd_prices"], setting["berd_base"]
-        want = berd_oracle_growth(window["start"], end, base)
+        want = berd_oracle_growth(window["start"], end, base, setting["berd_deflator"])
         for name, expected in (("berd_groups", sorted(berd.CHART_SERIES)), ("berd_regions", regions)):
             items = mark(got, name, f"{setting}")
             problems.equal(sorted(i["series"] for i in items), expected, f"{setting} {name}: series")
@@ -389,7 +390,8 @@ def test_berd_badges_give_the_claims_measure_and_another_window(berd_run, claim_
     assert all((c["window"]["start"], c["window"]["end"]) == (window["start"], 2019) for c in claims)
     problems = Problems()
     for setting, got in zip(settings, found, strict=True):
-        growth = berd_oracle_growth(window["start"], setting["berd_end"], setting["berd_base"])
+        growth = berd_oracle_growth(window["start"], setting["berd_end"], setting["berd_base"],
+                                    setting["berd_deflator"])
         for claim in claims:
             where = f"{setting} {claim['id']}"
             items = mark(got, badges.badge_name(claim["id"]), where)

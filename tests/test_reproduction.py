@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 
 import nbformat
 import pandas as pd
@@ -98,31 +99,56 @@ def test_a_perturbed_snapshot_flips_a_verdict(employment, ledger):
 
 @pytest.fixture(scope="module")
 def berd_expected(snapshot_dir, project_root) -> dict[str, float]:
-    """2010-2017 growth from the SDG shares x UK GDP (and the YBGB deflator), with pandas alone."""
-    sdg = pd.read_csv(snapshot_dir / "uk/ons_sdg951_berd_pct_gdp_2006_2017.csv", dtype=str, keep_default_na=False)
-    sdg = sdg[(sdg["Sector"] == "Business enterprise") & (sdg["Value"] != "")]
-    sdg = sdg.assign(Year=sdg["Year"].astype(int), Value=sdg["Value"].astype(float))
-    gdp_table = pd.read_csv(snapshot_dir / "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv", dtype=str)
-    row = gdp_table[gdp_table["ITL code"] == "UK"].iloc[0]
-    gdp = pd.Series({int(y): float(row[y].replace(",", "")) for y in gdp_table.columns if y.isdigit()})
+    """2010-2017 values of the BERD claims from the 2017 release workbook read with pandas alone (each table's
+    rows by their CDID, each year from its first column in the row of years) and the YBGB deflator CSV."""
+    book = snapshot_dir / "uk/ons_berd_2017_release_tables_2006_2017.xls"
+
+    def table(sheet: str) -> dict[str, pd.Series]:
+        with warnings.catch_warnings():  # pandas 3 plans to read .xls with calamine; xlrd is what is pinned
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        is_year = raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 1990 <= v <= 2030
+                          and v == int(v))
+        header = raw[is_year.sum(axis=1) >= 5].iloc[0]
+        columns = {}
+        for col, v in header.items():
+            if isinstance(v, (int, float)) and 1990 <= v <= 2030 and v == int(v):
+                columns.setdefault(int(v), col)
+        out = {}
+        for _, row in raw.iterrows():
+            for cell in row:
+                if isinstance(cell, str) and re.fullmatch(r"\s*[A-Z0-9]{4}\s*", cell) and cell.strip() not in out:
+                    values = {y: row[c] for y, c in columns.items()}
+                    # '-' is nil (nothing to add), '..' is withheld (unknown: the sum is unknown too)
+                    out[cell.strip()] = pd.Series({y: float(v) if isinstance(v, (int, float)) else
+                                                   0.0 if str(v).strip() == "-" else float("nan")
+                                                   for y, v in values.items()})
+        return out
+
+    products, regions, totals = table("2"), table("7"), table("1")
     text = (snapshot_dir / "uk/ons_ybgb_gdp_deflator_2025-06.csv").read_text(encoding="utf-8-sig")
     deflator = pd.Series({int(r[0]): float(r[1]) for r in csv.reader(io.StringIO(text))
                           if len(r) == 2 and re.fullmatch(r"\d{4}", r[0])})
     groups = pd.read_csv(project_root / "data/berd_product_groups.csv", dtype=str)
-    uk = sdg[(sdg["Country"] == "") & (sdg["Region"] == "")]
-    cash = uk.assign(cash=uk["Value"] * uk["Year"].map(gdp) / 100)
-    total = cash[cash["Product group"] == ""].set_index("Year")["cash"]
-    group = cash["Product group"].map(dict(zip(groups["product_group"], groups["group"], strict=True)))
-    manufacturing = cash[group == "manufacturing"].groupby("Year")["cash"].sum()
-    regions = sdg[sdg["Region"] != ""].pivot_table(index="Region", columns="Year", values="Value")
-    regional = ((regions[2017] * gdp[2017]) / (regions[2010] * gdp[2010]) - 1) * 100
-    share = uk[uk["Product group"] == ""].set_index("Year")["Value"]
+    group_of = dict(zip(groups["cdid"], groups["group"], strict=True))
+
+    def group(name: str) -> pd.Series:
+        return sum(products[c] for c in products if group_of.get(c) == name)
+
+    total = products["DLBX"]
+    services = group("services") + group("miscellaneous business services")
+    share = totals["DLBX"] / totals["DLHT"] * 100
+    # Table 7's regions by CDID: London DLKL, East Midlands DLJQ, West Midlands DLJN, North West DLJT
+    regional = {c: pct(regions[c], 2010, 2017) for c in ("DLKL", "DLJQ", "DLJN", "DLJT")}
     return {
         "C5-1": pct(total / deflator.reindex(total.index), 2010, 2017),
         "C5-2": share[2017] - share[2010],
-        "C5-3": pct(manufacturing, 2010, 2017),
-        "C5-6": regional["London"] - max(regional["East Midlands"], regional["West Midlands"]),
-        "C5-7": regional["North West"],
+        "C5-3": pct(group("manufacturing"), 2010, 2017),
+        "C5-4": pct(services, 2010, 2017),
+        "C5-5": pct(group("miscellaneous business services"), 2010, 2017),
+        "C5-6": regional["DLKL"] - max(regional["DLJQ"], regional["DLJN"]),
+        "C5-7": regional["DLJT"],
     }
 
 
@@ -131,10 +157,24 @@ def test_berd_claims_need_live_data_and_show_the_pinned_years_apart(results, led
         r = results[cid]
         assert ledger[cid]["window"]["end"] == 2019
         assert r["status"] == "needs live data", cid
-        assert r["value"] is None and "berd" in r["note"]
+        assert r["value"] is None and "berd_release_2017" in r["note"]
         assert r["other_window"]["start"] == 2010 and r["other_window"]["end"] == 2017
+        assert "BERD 2017 release (ONS, November 2018)" in r["vintage_label"], r["vintage_label"]
     for cid, value in berd_expected.items():
         assert results[cid]["other_window"]["value"] == pytest.approx(value, abs=1e-4), cid
+
+
+def test_the_claims_command_gives_the_release_values_in_other_window(berd_expected, project_root):
+    """`futurecity claims --json`, as a reader runs it: C5-1 to C5-7 on the 2017 release's published pounds."""
+    done = subprocess.run([sys.executable, "-m", "futurecity", "claims", "--json"], capture_output=True, text=True,
+                          timeout=120, cwd=project_root)
+    assert done.returncode == 0, done.stderr
+    listed = {r["id"]: r for r in json.loads(done.stdout)}
+    for cid, value in berd_expected.items():
+        r = listed[cid]
+        assert (r["value"], r["status"]) == (None, "needs live data"), cid
+        assert r["other_window"] == {"start": 2010, "end": 2017, "value": pytest.approx(value, abs=1e-4)}, cid
+        assert "BERD 2017 release" in r["vintage_label"], cid
 
 
 def test_pending_and_not_reproducible(results):

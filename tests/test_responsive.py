@@ -79,7 +79,7 @@ def test_charts_and_tables_fit_the_column_with_no_text_cut(fitted, page, width):
             assert c["ellipsis"] == [], f"{where}: texts cut with an ellipsis {c['ellipsis']}"
             assert c["small"] == [], f"{where}: texts under {MIN_FONT_PX} px {c['small']}"
         for i, t in enumerate(got["tables"]):
-            where = f"claims table {i} of {page.name} at {width} px"
+            where = f"table {i} of {page.name} at {width} px"
             assert t["clipping"] == [], f"{where} is clipped: {t['clipping']}"
             assert t["scroll"] <= t["client"] and t["right"] <= width, f"{where} is wider than the page"
         assert visit.errors == [] and visit.outside == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -20,6 +21,11 @@ class Fact:
     sources: tuple[str, ...] = ()
     vintage: str = ""
     claim: str | None = None
+
+    def __post_init__(self):
+        # a numpy scalar becomes the plain Python number it holds, so the prose formats it like any number
+        if isinstance(self.value, np.generic):
+            object.__setattr__(self, "value", self.value.item())
 
 
 def provenance(*frames: pd.DataFrame) -> dict:

@@ -35,6 +35,7 @@ class Prospects:
             "data_basis": data_basis(self.inputs.vintage),
             **bres.facts(self.inputs, self.employment_window),
             **berd.facts(self.inputs, self.rd_window),
+            **berd.revision_facts(self.inputs, self.rd_window),
             **music.facts(self.inputs),
         }
 
@@ -52,21 +53,22 @@ class Prospects:
         return bres.growth_figure(chart, self.totals)
 
     def employment_widgets(self):
-        """The same model computed in pandas, with ipywidgets, for readers running Jupyter."""
-        interact(lambda **v: bres.growth_view(self.totals, **v),
-                        *bres.controls(self.totals, self.employment_window))
+        """The same model computed in pandas, with ipywidgets, for readers running Jupyter; the chart has the
+        figure's caption (its sources, vintage and licence)."""
+        interact(lambda **v: bres.growth_figure(bres.growth_view(self.totals, **v), self.totals, claims=False),
+                 *bres.controls(self.totals, self.employment_window))
 
     def rd_figure(self):
         """Business R&D since the paper's start year, with the R&D claims' badges."""
         table = berd.chart_table_of(self.inputs)
-        chart = berd.growth_chart(table, self.inputs.frame(berd.DEFLATOR_SOURCE), self.claims, self.rd_window,
+        chart = berd.growth_chart(table, berd.deflators_of(self.inputs), self.claims, self.rd_window,
                                   *berd.controls(table, self.rd_window))
         return berd.growth_figure(chart, self.inputs, self.rd_window, self.claims)
 
     def rd_vintages(self) -> None:
-        """A live BERD vintage beside the pinned snapshot, or one sentence on how to see both."""
-        pinned, why_not = berd.pinned_beside(self.inputs)
-        berd.show_vintages(self.inputs, pinned, self.rd_window, why_not)
+        """The 2014 and 2017 releases of BERD, and the pounds approximated from shares of GDP, side by side (with
+        a live pull, the newer vintages join them)."""
+        berd.show_vintages(self.inputs)
 
     def music_figure(self):
         revenue = music.revenue(self.inputs)

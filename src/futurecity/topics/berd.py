@@ -1,13 +1,14 @@
 """Business enterprise R&D (BERD) in the UK: cash values, real terms, growth by product group and by region.
 
-Two kinds of BERD frame reach this module (source ``berd``, same columns either way):
+The claims read ONS's own release tables (source ``berd_release_2017``: the BERD 2017 release, GBP million as
+published, Table 1 total, Table 2 product groups, Table 7 regions); an earlier release (``berd_release_2014``)
+shows what one release revises. Every BERD frame has the same columns, and two kinds reach this module:
 
-- the pinned snapshot (ONS SDG indicator 9.5.1, 2006-2017) holds BERD as a **per cent of UK GDP**, for the UK's
-  product groups and for regions alike (regional rows are shares of *UK* GDP, not of regional GDP). Cash values
-  are then an approximation: ``share x UK nominal GDP / 100``, with UK GDP from ``gdp_nominal`` (its UK row).
-  That GDP is a later vintage than the one ONS divided by, so levels may be off by a per cent or two; growth
-  rates inherit the GDP vintage's growth.
-- a live pull of the ONS BERD spreadsheet holds **GBP million**: used as published, with no approximation.
+- GBP million (the release tables, and a live pull of ONS's time series): used as published. A product group
+  ONS suppressed in a year (flag ``suppressed``) leaves its group missing that year, never summed as 0.
+- per cent of UK GDP (source ``berd``: ONS SDG indicator 9.5.1, 2006-2017, for the UK's product groups and for
+  regions, whose rows are shares of *UK* GDP). Cash values are then an approximation, ``share x UK nominal GDP /
+  100`` with a later vintage of GDP than ONS divided by: the chapter sets it beside the published pounds.
 
 Real terms divide by the annual GDP deflator (``gdp_deflator``, YBGB) rebased to a chosen base year. The base
 year rescales levels only: growth between two years in real terms does not depend on it.
@@ -22,23 +23,27 @@ miscellaneous business services, i.e. every service product) and ``all BERD`` (t
 
 from __future__ import annotations
 
+import html
 import io
 import json
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 
 from futurecity import reads
 from futurecity.claims.measures import Inputs, measure, require_years
-from futurecity.errors import DataUnavailable
 from futurecity.facts import Fact, constant, fact
 from futurecity.topics.tables import first_last, growth_between
-from futurecity.viz import badges
+from futurecity.viz import badges, labels
 from futurecity.viz.controls import Control, bind
 from futurecity.viz.embed import fold_years, wide_by_year
 from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
 
-SOURCE = "berd"
+SOURCE = "berd_release_2017"  # the claims' source: BERD in GBP million as ONS published it
+EARLIER_RELEASE = "berd_release_2014"  # the same tables one release earlier, for the revisions
+SHARES_SOURCE = "berd"  # BERD as shares of UK GDP (SDG 9.5.1, pinned) or ONS's post-2022 time series (live)
+MEASURE, CONSTANT, GDP = "BERD", "BERD constant prices", "GDP"  # measures of a release's Table 1
 GDP_SOURCE = "gdp_nominal"
 DEFLATOR_SOURCE = "gdp_deflator"
 UK_CODE = "K02000001"
@@ -74,8 +79,8 @@ def product_groups() -> pd.DataFrame:
 
 
 def is_cash(berd: pd.DataFrame) -> bool:
-    """True when the BERD frame holds GBP million (a live pull), False for shares of GDP (the snapshot)."""
-    units = set(berd["unit"].astype("string").str.lower())
+    """True when the frame's BERD rows hold GBP million (a release, a live pull), False for shares of GDP."""
+    units = set(berd.loc[berd["measure"] == MEASURE, "unit"].astype("string").str.lower())
     if all("per cent" in u or "percent" in u for u in units):
         return False
     if all("gbp" in u or "£" in u or "pound" in u for u in units):
@@ -97,20 +102,48 @@ def annual_deflator(deflator: pd.DataFrame) -> pd.Series:
     return years.set_index("year")["value"].astype("float64").rename("deflator")
 
 
+def release_deflator(berd: pd.DataFrame) -> pd.Series:
+    """The deflator a release implies for business R&D: all BERD at current prices over all BERD at its
+    constant prices x 100 (Table 1), by year; empty when the frame has no constant-price series."""
+    total = berd[(berd["geography_code"] == UK_CODE) & (berd["product_group"] == "")]
+    current = total[total["measure"] == MEASURE].set_index("year")["value"]
+    constant_ = total[total["measure"] == CONSTANT].set_index("year")["value"]
+    return (current / constant_ * 100).dropna().astype("float64").rename("release")
+
+
+def deflators(deflator: pd.DataFrame, berd: pd.DataFrame) -> pd.DataFrame:
+    """The two deflators a reader can choose, by year: ``ybgb`` (the GDP deflator) and ``release`` (the BERD
+    release's own, :func:`release_deflator`; missing where the release gives none)."""
+    out = pd.concat([annual_deflator(deflator).rename("ybgb"), release_deflator(berd)], axis=1)
+    return out.rename_axis("year").reset_index().sort_values("year", ignore_index=True)
+
+
 def reference_year(deflator: pd.DataFrame) -> int:
     """The year whose annual deflator is 100 (the index's own reference year)."""
     annual = annual_deflator(deflator)
     return int((annual - 100).abs().idxmin())
 
 
-def cash(berd: pd.DataFrame, gdp: pd.DataFrame) -> pd.DataFrame:
+def own_gdp(berd: pd.DataFrame) -> bool:
+    """True when a BERD frame in GBP million carries the GDP its release divides by (Table 1)."""
+    return is_cash(berd) and bool((berd["measure"] == GDP).any())
+
+
+def cash(berd: pd.DataFrame, gdp: pd.DataFrame | None) -> pd.DataFrame:
     """BERD rows (measure BERD) with ``gbp_m`` (cash, GBP million), ``share_of_gdp`` (per cent) and ``basis``.
 
-    For the snapshot (shares of UK GDP) cash is ``share x UK GDP / 100`` (the approximation); for a live frame
-    in GBP million cash is the published value and the share is ``value / UK GDP x 100``.
+    For shares of UK GDP cash is ``share x UK GDP / 100`` (the approximation); for a frame in GBP million cash
+    is the published value and the share is ``value / UK GDP x 100``, with the GDP the release itself divides
+    by (its Table 1) where it gives one, else ``gdp``.
     """
-    rows = berd[berd["measure"] == "BERD"].copy()
-    gdp_by_year = rows["year"].map(uk_gdp(gdp))
+    rows = berd[berd["measure"] == MEASURE].copy()
+    if own_gdp(berd):
+        own = berd[(berd["measure"] == GDP) & (berd["geography_code"] == UK_CODE)].set_index("year")["value"]
+        gdp_by_year = rows["year"].map(own)
+    elif gdp is None:
+        raise ValueError("BERD without the GDP it was divided by needs a GDP frame (gdp_nominal)")
+    else:
+        gdp_by_year = rows["year"].map(uk_gdp(gdp))
     if is_cash(berd):
         rows = rows.assign(gbp_m=rows["value"], share_of_gdp=rows["value"] / gdp_by_year * 100, basis=PUBLISHED)
     else:
@@ -154,10 +187,14 @@ def uk_series(rows: pd.DataFrame, groups: pd.DataFrame | None = None) -> pd.Data
     Columns: year, series, gbp_m, share_of_gdp, basis. ``rows`` is the output of :func:`cash`.
     """
     classified = classify(rows, groups)
-    by_group = classified.groupby(["year", "group"], as_index=False)[["gbp_m", "share_of_gdp"]].sum()
-    by_group = by_group.rename(columns={"group": "series"})
+    suppressed = classified["flag"].eq("suppressed") if "flag" in classified else False
+    by_group = (classified.assign(suppressed=suppressed)
+                .groupby(["year", "group"], as_index=False)
+                .agg(gbp_m=("gbp_m", "sum"), share_of_gdp=("share_of_gdp", "sum"), suppressed=("suppressed", "any")))
+    by_group.loc[by_group["suppressed"], ["gbp_m", "share_of_gdp"]] = float("nan")  # a part withheld: not summed
+    by_group = by_group.drop(columns="suppressed").rename(columns={"group": "series"})
     services = (by_group[by_group["series"].isin(ALL_SERVICES)].groupby("year", as_index=False)
-                [["gbp_m", "share_of_gdp"]].sum().assign(series="all services"))
+                [["gbp_m", "share_of_gdp"]].sum(min_count=len(ALL_SERVICES)).assign(series="all services"))
     total = rows[(rows["geography_code"] == UK_CODE) & (rows["product_group"] == "")]
     total = total[["year", "gbp_m", "share_of_gdp"]].assign(series=TOTAL)
     out = pd.concat([by_group, services, total], ignore_index=True)
@@ -228,19 +265,22 @@ def chart_table(series: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
 
 # --- the tables of one vintage, derived once per inputs ------------------------------------------------------
 
-def rows_of(inputs: Inputs) -> pd.DataFrame:
-    """:func:`cash` of the inputs' BERD and GDP frames."""
-    return inputs.derived("berd.rows", lambda: cash(inputs.frame(SOURCE), inputs.frame(GDP_SOURCE)))
+def rows_of(inputs: Inputs, source: str = SOURCE) -> pd.DataFrame:
+    """:func:`cash` of the inputs' frame of a BERD source (the claims' release by default) and GDP."""
+    def build():
+        frame = inputs.frame(source)
+        return cash(frame, None if own_gdp(frame) else inputs.frame(GDP_SOURCE))
+    return inputs.derived(f"berd.rows.{source}", build)
 
 
-def uk_series_of(inputs: Inputs) -> pd.DataFrame:
+def uk_series_of(inputs: Inputs, source: str = SOURCE) -> pd.DataFrame:
     """:func:`uk_series` of :func:`rows_of`."""
-    return inputs.derived("berd.series", lambda: uk_series(rows_of(inputs)))
+    return inputs.derived(f"berd.series.{source}", lambda: uk_series(rows_of(inputs, source)))
 
 
-def regions_of(inputs: Inputs) -> pd.DataFrame:
+def regions_of(inputs: Inputs, source: str = SOURCE) -> pd.DataFrame:
     """:func:`regional_series` of :func:`rows_of`."""
-    return inputs.derived("berd.regions", lambda: regional_series(rows_of(inputs)))
+    return inputs.derived(f"berd.regions.{source}", lambda: regional_series(rows_of(inputs, source)))
 
 
 def chart_table_of(inputs: Inputs) -> pd.DataFrame:
@@ -271,7 +311,7 @@ def _unclassified(inputs: Inputs) -> str:
             if missing else "")
 
 
-SOURCES = (SOURCE, GDP_SOURCE)
+SOURCES = (SOURCE,)
 
 
 @measure("berd_growth", sources=(*SOURCES, DEFLATOR_SOURCE), note=_unclassified)
@@ -341,6 +381,15 @@ def facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
         "berd_nw_real": grew("business R&D in the North West", measure_region_growth, "real",
                              geography="North West"),
     }
+    own = release_deflator(inputs.frame(SOURCE))
+    if start in own.index and end in own.index:
+        total = uk_series_of(inputs).query("series == @TOTAL").set_index("year")["gbp_m"]
+        by_release = (total[end] / own[end]) / (total[start] / own[start]) * 100 - 100
+        out["berd_total_real_release"] = fact(by_release, f"growth of all business R&D, {start} to {end}, % (real "
+                                              "terms by the release's own constant prices)", *frames)
+        out["berd_deflator_gap"] = fact(out["berd_total_real"].value - by_release, "real growth of all business "
+                                        f"R&D, {start} to {end}, by the GDP deflator minus by the release's own, "
+                                        "percentage points", *frames, deflator)
     for key, region in (("london", "London"), ("em", "East Midlands"), ("wm", "West Midlands"),
                         ("nw", "North West")):
         out[f"berd_{key}"] = grew(f"business R&D in {region}", measure_region_growth, "nominal", geography=region)
@@ -350,6 +399,7 @@ def facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
 # --- the chapter's chart: growth since the paper's start year to an end year the reader chooses --------------
 
 PRICES = ("real", "nominal")
+DEFLATORS = {"ybgb": "GDP deflator (YBGB)", "release": "the release's own"}
 
 
 def controls(table: pd.DataFrame, window: dict) -> tuple:
@@ -360,19 +410,24 @@ def controls(table: pd.DataFrame, window: dict) -> tuple:
     end = Control.range("berd_end", window["start"] + 1, last, 1, min(window["end"], last), "End year")
     prices = Control.radio("berd_prices", list(PRICES), PRICES[0], "Prices")
     base = Control.range("berd_base", first, last, 1, last, "Base year of real prices")
-    return end, prices, base
+    deflator = Control.radio("berd_deflator", list(DEFLATORS), next(iter(DEFLATORS)), "Deflator",
+                             labels=list(DEFLATORS.values()))
+    return end, prices, base, deflator
 
 
-def _with_growth(chart, deflator: pd.DataFrame, start: int, end: str, prices: str, base: str):
-    """Real values at the base year's prices, the values shown (real or nominal) and growth from ``start`` to
-    the year held by ``end``, both nominal and real, recomputed in the browser."""
-    annual = annual_deflator(deflator).reset_index()
-    lookup = alt.LookupData(annual, key="year", fields=["deflator"])
+def _with_growth(chart, table: pd.DataFrame, start: int, end: str, prices: str, base: str, deflator: str):
+    """Real values at the base year's prices with the deflator chosen, the values shown (real or nominal) and
+    growth from ``start`` to the year held by ``end``, both nominal and real, recomputed in the browser.
+    ``table`` is :func:`deflators`."""
+    lookup = alt.LookupData(table, key="year", fields=list(DEFLATORS))
+    release = f"{deflator} == 'release'"
     chosen = f"{prices} == 'real'"
     return (chart
             .transform_calculate(base_year=base)
             .transform_lookup(lookup="year", from_=lookup)
-            .transform_lookup(lookup="base_year", from_=lookup, as_=["base_deflator"])
+            .transform_lookup(lookup="base_year", from_=lookup, as_=["base_ybgb", "base_release"])
+            .transform_calculate(deflator=f"{release} ? datum.release : datum.ybgb",
+                                 base_deflator=f"{release} ? datum.base_release : datum.base_ybgb")
             .transform_calculate(real="datum.gbp_m * datum.base_deflator / datum.deflator")
             .transform_calculate(shown=f"{chosen} ? datum.real : datum.gbp_m",
                                  n0=f"datum.year == {start} ? datum.gbp_m : 0",
@@ -478,30 +533,36 @@ def _panels(claim_defs: list[dict], start: int, end: str, prices: str, base: str
             alt.layer(regions).properties(height=260)]
 
 
-def growth_chart(table: pd.DataFrame, deflator: pd.DataFrame, claim_defs: list[dict], window: dict,
-                 end, prices, base):
+def growth_chart(table: pd.DataFrame, deflator_table: pd.DataFrame, claim_defs: list[dict], window: dict,
+                 end, prices, base, deflator):
     """The chapter's BERD chart: claim badges, all BERD over time, growth by product group and by region.
 
-    ``table`` is :func:`chart_table`; ``end``, ``prices`` and ``base`` are :class:`futurecity.viz.controls.Control`
-    objects; growth runs from ``window['start']`` (the paper's start year) to the chosen end year.
+    ``table`` is :func:`chart_table`, ``deflator_table`` :func:`deflators`; ``end``, ``prices``, ``base`` and
+    ``deflator`` are :class:`futurecity.viz.controls.Control` objects; growth runs from ``window['start']`` (the
+    paper's start year) to the chosen end year.
     """
 
     start, names = window["start"], (end.name, prices.name, base.name)
     views = [_badges(claim_defs, start, end.name, prices.name, base.name)]
     views += _panels(claim_defs, start, *names)
     first, last = years(table)
-    deflator = deflator[deflator["year"].between(first, last)]  # the years a reader can choose
-    views = [_with_growth(v, deflator, start, *names).properties(width=WIDTH) for v in views]
+    deflator_table = deflator_table[deflator_table["year"].between(first, last)]  # the years a reader can choose
+    views = [_with_growth(v, deflator_table, start, *names, deflator.name).properties(width=WIDTH) for v in views]
     wide = wide_by_year(table, ["panel", "series"], "gbp_m")
     chart = alt.concat(*views, columns=1, align="none", data=wide)
-    return bind(fold_years(chart, wide, "gbp_m").resolve_scale(color="independent"), end, prices, base)
+    return bind(fold_years(chart, wide, "gbp_m").resolve_scale(color="independent"), end, prices, base, deflator)
+
+
+def deflators_of(inputs: Inputs) -> pd.DataFrame:
+    """:func:`deflators` of the inputs' GDP deflator and claims' release."""
+    return inputs.derived("berd.deflators", lambda: deflators(inputs.frame(DEFLATOR_SOURCE), inputs.frame(SOURCE)))
 
 
 def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
     """The BERD chart with its title, description and caption (sources: BERD, GDP, deflator)."""
     cash_note = ("BERD in GBP million as published by ONS." if is_cash(inputs.frame(SOURCE)) else
-                 "The pinned BERD is a share of UK GDP; cash values here are that share times UK nominal GDP "
-                 "(a later GDP vintage than ONS used), so levels are approximate.")
+                 "BERD here is a share of UK GDP; cash values are that share times UK nominal GDP (a later GDP "
+                 "vintage than ONS used), so levels are approximate.")
     return figure(
         chart,
         title=f"Business R&D since {window['start']}, by product group and by region",
@@ -511,167 +572,185 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
                      f"{window['start']} to the end year by product group (manufacturing, all services, "
                      "miscellaneous business services, other) and by region; the regions the paper's claims name "
                      f"({', '.join(_claim_regions(claim_defs))}) in orange, the others in blue."),
-        sources=[inputs.frame(s) for s in (SOURCE, GDP_SOURCE, DEFLATOR_SOURCE)],
-        note=cash_note + " Real terms use the GDP deflator (YBGB); the base year rescales levels, not growth.")
+        sources=[inputs.frame(s) for s in (SOURCE, DEFLATOR_SOURCE)],
+        note=cash_note + (" Real terms divide by the deflator chosen: the GDP deflator (YBGB), or the one the "
+                          "release implies for business R&D (its current over its constant prices, Table 1); "
+                          "the base year rescales levels, not growth."))
 
-# --- two vintages side by side: the pinned snapshot and a live pull of the revised ONS tables ------------------
+# --- vintages side by side: two releases of the same tables, and the pounds approximated from shares of GDP ---
 
-RELEASES = ("live", "pinned")
-HOW_TO_GET_BOTH = ("run `futurecity pull berd --live` with a network connection, then build with "
-                   "`--vintage latest` (with FUTURECITY_SNAPSHOTS set, so that the pinned snapshot is read too)")
-
-
-def _release_series(inputs: Inputs, release: str) -> pd.DataFrame:
-    """The UK series of one vintage (:func:`uk_series`), tagged with its release and vintage label."""
-    frame = inputs.frame(SOURCE)
-    is_pinned = frame.attrs.get("vintage") == "pinned"
-    if is_pinned != (release == "pinned"):
-        raise ValueError(f"the {release} inputs hold BERD vintage {frame.attrs.get('vintage')!r}")
-    series = uk_series_of(inputs).dropna(subset=["gbp_m"])
-    return series.assign(release=release, vintage_label=frame.attrs.get("vintage_label", ""))
+SHORT_NAMES = {SOURCE: "2017 release", EARLIER_RELEASE: "2014 release", SHARES_SOURCE: "share of GDP x GDP"}
+LIVE_SHARES = "ONS time series (2022 method)"  # what the shares source holds when pulled live
 
 
-def vintage_comparison(live_inputs: Inputs, pinned_inputs: Inputs, start: int,
-                       end: int | None = None) -> pd.DataFrame:
-    """A live BERD vintage beside the pinned snapshot, for the UK total and each group, year by year.
+@dataclass(frozen=True)
+class Vintage:
+    """One vintage of BERD to compare: a short name for charts, its inputs and source id."""
 
-    ``live_inputs`` and ``pinned_inputs`` are the inputs of a live vintage and of ``"pinned"``. The years
-    compared are those both vintages hold for all BERD, from ``start`` to the last of them (at most ``end``).
-    One row per series, release ('live' or 'pinned') and year: ``vintage_label``, ``basis`` (published or
-    approximate cash), ``gbp_m``, ``growth`` (per cent, from ``start`` to that year, in cash terms) and
-    ``ratio`` (that release's level over the pinned level of the same series and year: how much higher the
-    revised vintage is). ``attrs``: ``start``, ``end`` and the provenance of the live BERD frame.
+    name: str
+    inputs: Inputs
+    source: str
+
+    @property
+    def label(self) -> str:
+        return self.inputs.frame(self.source).attrs.get("vintage_label", "")
+
+
+def _name(inputs: Inputs, source: str) -> str:
+    live = inputs.frame(source).attrs.get("vintage") != "pinned"
+    if source == SHARES_SOURCE and live:
+        return LIVE_SHARES
+    return SHORT_NAMES[source] + (", live pull" if live else "")
+
+
+def vintages(inputs: Inputs) -> list[Vintage]:
+    """The vintages the chapter compares, the claims' source as read first (the reference): the 2017 release
+    (or its live successor), the 2014 release, and BERD's shares of GDP times GDP (or, pulled live, ONS's time
+    series on its 2022 method); with live inputs the pinned 2017 release joins them."""
+    out = [Vintage(_name(inputs, s), inputs, s) for s in (SOURCE, EARLIER_RELEASE, SHARES_SOURCE)]
+    if inputs.frame(SOURCE).attrs.get("vintage") != "pinned":
+        pinned = Inputs("pinned")
+        out.append(Vintage(_name(pinned, SOURCE), pinned, SOURCE))
+    return out
+
+
+def _vintage_rows(v: Vintage) -> pd.DataFrame:
+    table = chart_table(uk_series_of(v.inputs, v.source), regions_of(v.inputs, v.source))
+    return table.assign(vintage=v.name, vintage_label=v.label)
+
+
+def comparison(vintages: list[Vintage]) -> pd.DataFrame:
+    """Every vintage's series (the groups, all BERD, the regions) by year, beside the first vintage's.
+
+    Columns: vintage, vintage_label, panel, series, year, gbp_m, reference (the first vintage's gbp_m for the
+    same series and year) and difference (per cent: ``gbp_m / reference - 1``; for an earlier release, minus
+    the revision the later one made). Years the first vintage does not hold are left out.
     """
-    both = pd.concat([_release_series(live_inputs, "live"), _release_series(pinned_inputs, "pinned")],
-                     ignore_index=True)
-    totals = both[both["series"] == TOTAL].groupby("release")["year"].agg(set)
-    common = sorted(totals["live"] & totals["pinned"])
-    if start not in common:
-        span = f"{common[0]}-{common[-1]}" if common else "none"
-        raise ValueError(f"the two BERD vintages do not both hold {start}; years they share: {span}")
-    last = max(y for y in common if end is None or y <= end)
-    both = both[both["year"].isin([y for y in common if start <= y <= last])]
-    shared = set.intersection(*both.groupby("release")["series"].agg(set))  # a group one vintage lacks is left out
-    both = both[both["series"].isin(shared)]
-    at_start = both.loc[both["year"] == start, ["series", "release", "gbp_m"]]
-    pinned = both.loc[both["release"] == "pinned", ["series", "year", "gbp_m"]]
-    out = (both.merge(at_start, on=["series", "release"], suffixes=("", "_start"))
-           .merge(pinned, on=["series", "year"], suffixes=("", "_pinned")))
-    out["growth"] = (out["gbp_m"] / out["gbp_m_start"] - 1) * 100
-    out["ratio"] = out["gbp_m"] / out["gbp_m_pinned"]
-    out = out[["series", "release", "vintage_label", "basis", "year", "gbp_m", "growth", "ratio"]]
-    out = out.sort_values(["series", "release", "year"], ignore_index=True)
-    out.attrs.update(live_inputs.frame(SOURCE).attrs)
-    out.attrs.update(start=start, end=last)
-    return out
+    rows = pd.concat([_vintage_rows(v) for v in vintages], ignore_index=True)
+    first = rows[rows["vintage"] == vintages[0].name][["panel", "series", "year", "gbp_m"]]
+    out = rows.merge(first.rename(columns={"gbp_m": "reference"}), on=["panel", "series", "year"])
+    out["difference"] = (out["gbp_m"] / out["reference"] - 1) * 100
+    out.attrs["vintages"] = [(v.name, v.label) for v in vintages]
+    return out.sort_values(["vintage", "panel", "series", "year"], ignore_index=True)
 
 
-def vintage_summary(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The last year of :func:`vintage_comparison` per series (in :data:`CHART_SERIES` order, then the rest):
-    the level in each release, their ratio, and the growth from the start year in each release."""
-    end = comparison.attrs["end"]
-    last = comparison[comparison["year"] == end]
-    wide = last.pivot_table(index="series", columns="release", values=["gbp_m", "growth"])
-    out = pd.DataFrame({"level_pinned": wide[("gbp_m", "pinned")], "level_live": wide[("gbp_m", "live")],
-                        "ratio": wide[("gbp_m", "live")] / wide[("gbp_m", "pinned")],
-                        "growth_pinned": wide[("growth", "pinned")], "growth_live": wide[("growth", "live")]})
-    order = [s for s in CHART_SERIES if s in out.index] + [s for s in out.index if s not in CHART_SERIES]
-    out = out.loc[order]
-    out["growth_gap_pp"] = out["growth_live"] - out["growth_pinned"]
-    out.attrs.update(comparison.attrs)
-    return out
+def common_years(compared: pd.DataFrame, a: str, b: str) -> list[int]:
+    """The years in which both vintages hold all BERD."""
+    total = compared[compared["series"] == TOTAL].dropna(subset=["gbp_m"])
+    held = total.groupby("vintage")["year"].agg(set)
+    return sorted(held[a] & held[b])
 
 
-def _labels(comparison: pd.DataFrame) -> dict[str, str]:
-    return dict(comparison[["release", "vintage_label"]].drop_duplicates().itertuples(index=False))
+def revision_facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
+    """What the 2014 and 2017 releases say about the same years: the last year both hold, the revision of all
+    BERD that year, and growth from the paper's start year to then in each release; and how far BERD's share
+    of GDP times a later GDP lies from the pounds published (its largest gap, in per cent, over the years)."""
+    vs = vintages(inputs)
+    compared = comparison(vs[:3])
+    later, earlier, shares = (v.name for v in vs[:3])
+    both = common_years(compared, later, earlier)
+    start, year = window["start"], both[-1]
+    total = compared[(compared["series"] == TOTAL)].set_index(["vintage", "year"])["gbp_m"]
+    frames = [v.inputs.frame(v.source) for v in vs[:2]]
+    gap = compared[(compared["vintage"] == shares) & (compared["series"] == TOTAL)]["difference"]
+    level = compared.set_index(["vintage", "series", "year"])["gbp_m"]
+    series = sorted(set(compared["series"]))
+    moved = pd.Series({name: (level.get((later, name, year)) / level.get((later, name, start))
+                              - level.get((earlier, name, year)) / level.get((earlier, name, start))) * 100
+                       for name in series if all((v, name, y) in level.index for v in (later, earlier)
+                                                 for y in (start, year))}).dropna()
+    total_moved, widest = moved[TOTAL], moved.drop(TOTAL).abs().idxmax()
+    says = (f"the revisions move the growth of all business R&D from {start} to {year} by {total_moved:+.1f} "
+            f"percentage points; among the groups and regions they move it most for {widest}, by "
+            f"{moved[widest]:+.1f} points")
+    return {
+        "berd_revision_growth_text": fact(says, f"what the later release's revisions do to growth from {start} to "
+                                          f"{year}, all business R&D and each group and region", *frames),
+        "berd_release_later": fact(vs[0].label, "vintage of the release the claims read", frames[0]),
+        "berd_release_earlier": fact(vs[1].label, "vintage of the earlier release", frames[1]),
+        "berd_release_year": fact(year, "last year both releases hold", *frames),
+        "berd_release_earlier_total": fact(total[(earlier, year)], f"all BERD in {year}, earlier release, "
+                                           "GBP million", frames[1]),
+        "berd_release_later_total": fact(total[(later, year)], f"all BERD in {year}, later release, GBP million",
+                                         frames[0]),
+        "berd_revision_total": fact((total[(later, year)] / total[(earlier, year)] - 1) * 100,
+                                    f"revision of all BERD in {year} by the later release, %", *frames),
+        "berd_release_growth_later": fact((total[(later, year)] / total[(later, start)] - 1) * 100,
+                                          f"growth of all BERD, {start} to {year}, later release, %", frames[0]),
+        "berd_release_growth_earlier": fact((total[(earlier, year)] / total[(earlier, start)] - 1) * 100,
+                                            f"growth of all BERD, {start} to {year}, earlier release, %",
+                                            frames[1]),
+        "berd_shares_gap": fact(float(gap.abs().max()), "largest gap between BERD's share of GDP times GDP and "
+                                "the pounds published, all BERD, %", frames[0], vs[2].inputs.frame(vs[2].source)),
+    }
 
 
-def vintage_table(comparison: pd.DataFrame):
-    """The summary as a styled table whose caption names both vintages."""
-    summary, labels = vintage_summary(comparison), _labels(comparison)
-    start, end = comparison.attrs["start"], comparison.attrs["end"]
-    columns = {"level_pinned": f"Pinned, {end}, GBP m", "level_live": f"Live, {end}, GBP m",
-               "ratio": "Live / pinned", "growth_pinned": f"Pinned, growth {start}\u2013{end}, %",
-               "growth_live": f"Live, growth {start}\u2013{end}, %", "growth_gap_pp": "Live minus pinned, pp"}
-    caption = (f"Business R&D in two vintages, {start}\u2013{end}, cash terms. Live: {labels['live']}. "
-               f"Pinned: {labels['pinned']} ({APPROXIMATION}).")
-    formats = {columns["level_pinned"]: "{:,.0f}", columns["level_live"]: "{:,.0f}",
-               columns["ratio"]: "{:.3f}", columns["growth_pinned"]: "{:+.1f}", columns["growth_live"]: "{:+.1f}",
-               columns["growth_gap_pp"]: "{:+.1f}"}
-    table = summary.rename(columns=columns).rename_axis(None)
-    return table.style.format(formats).set_caption(caption).set_table_attributes('class="fc-vintages"')
-
-
-def vintage_figure(comparison: pd.DataFrame, live_inputs: Inputs, pinned_inputs: Inputs):
-    """Two views: all BERD by year in each vintage, and growth from the start year by series and vintage."""
-    start, end = comparison.attrs["start"], comparison.attrs["end"]
-    labels = _labels(comparison)
-    colour = alt.Color("release:N", scale=alt.Scale(domain=list(RELEASES), range=PALETTE[:2]),
-                       legend=alt.Legend(title="Vintage", labelExpr="datum.label == 'live' ? 'live pull' : "
-                                                                    "'pinned snapshot'"))
-    tooltip = [alt.Tooltip("vintage_label:N", title="Vintage"), alt.Tooltip("year:O", title="Year"),
-               alt.Tooltip("gbp_m:Q", title="GBP million", format=",.0f"),
-               alt.Tooltip("ratio:Q", title="Live / pinned", format=".3f"),
-               alt.Tooltip("growth:Q", title=f"Growth since {start}, %", format="+.1f")]
-    data = comparison[comparison["series"].isin(CHART_SERIES)]
-    level = alt.Chart(data[data["series"] == TOTAL]).mark_line(point=True).encode(
-        x=alt.X("year:O", title=None), y=alt.Y("gbp_m:Q", title="All business R&D, GBP million (cash)"),
-        color=colour, tooltip=tooltip).properties(width=WIDTH, height=200)
-    bars = alt.Chart(data[data["year"] == end]).mark_bar().encode(
-        x=alt.X("growth:Q", title=f"Growth from {start} to {end}, % (cash terms)"),
-        y=alt.Y("series:N", sort=list(CHART_SERIES), title=None, axis=badges.y_axis(labelExpr=SHORT_LABELS)),
-        yOffset=alt.YOffset("release:N", sort=list(RELEASES)), color=colour,
-        tooltip=tooltip).properties(width=WIDTH, height=200)
+def revision_figure(compared: pd.DataFrame, inputs: Inputs):
+    """Two views: all BERD by year in each vintage, and each vintage's difference from the first, by series, in
+    the last year the first two vintages both hold."""
+    names = [n for n, _ in compared.attrs["vintages"]]
+    reference, earlier = names[0], names[1]
+    year = common_years(compared, reference, earlier)[-1]
+    # the legend starts where the plot does, right of the y axis: its labels are kept short to fit a phone
+    colour = alt.Color("vintage:N", title=None, scale=alt.Scale(domain=names, range=PALETTE[:len(names)]),
+                       legend=alt.Legend(direction="vertical", labelExpr=labels.wrapped_label_expr(names, chars=14)))
+    tooltip = [alt.Tooltip("vintage_label:N", title="Vintage"), alt.Tooltip("series:N", title="Series"),
+               alt.Tooltip("year:O", title="Year"), alt.Tooltip("gbp_m:Q", title="GBP million", format=",.0f"),
+               alt.Tooltip("difference:Q", title=f"Difference from the {reference}, %", format="+.1f")]
+    level = alt.Chart(compared[compared["series"] == TOTAL]).mark_line(point=True).encode(
+        x=alt.X("year:O", title=None),
+        y=alt.Y("gbp_m:Q", title=None, axis=badges.y_axis(format=",.0f")),  # (a title would widen the axis)
+        color=colour, tooltip=tooltip).properties(width=WIDTH, height=200, name="berd_vintage_levels")
+    others = compared[(compared["vintage"] != reference) & (compared["year"] == year)]
+    bars = alt.Chart(others).mark_bar().encode(
+        x=alt.X("difference:Q", title=[f"Difference from the {reference}, %", f"in {year}"],
+                axis=alt.Axis(titleAnchor="end")),
+        y=alt.Y("series:N", sort=alt.EncodingSortField("reference", order="descending"), title=None,
+                axis=badges.y_axis(labelExpr=SHORT_LABELS)),
+        yOffset=alt.YOffset("vintage:N", sort=names), color=colour, tooltip=tooltip,
+    ).properties(width=WIDTH, height=24 * others["series"].nunique(), name="berd_vintage_differences")
+    described = "; ".join(f"{n}: {lab}" for n, lab in compared.attrs["vintages"])
     return figure(
-        alt.vconcat(level, bars),
-        title=f"Business R&D in two vintages: a live pull beside the pinned snapshot, {start}\u2013{end}",
-        description=(f"Line: all business R&D by year in each vintage, {start}\u2013{end}. Bars: growth from "
-                     f"{start} to {end} by product group in each vintage. Live: {labels['live']}; pinned: "
-                     f"{labels['pinned']}."),
-        sources=[live_inputs.frame(SOURCE), pinned_inputs.frame(SOURCE), pinned_inputs.frame(GDP_SOURCE)],
-        note=("Live values are GBP million as published; pinned values are approximate cash values (the share "
-              "of UK GDP times UK nominal GDP), so part of the gap in levels is that approximation."))
+        alt.vconcat(level, bars).resolve_scale(color="shared"),
+        title=f"Business R&D in {len(names)} vintages, GBP million",
+        description=(f"Line: all business R&D by year in each vintage, GBP million. Bars: each vintage's difference from the "
+                     f"{reference} in {year}, in per cent, for all business R&D, each group of products and each "
+                     f"region; bars left of zero are below the {reference}. Vintages: {described}."),
+        sources=[inputs.frame(SOURCE), inputs.frame(EARLIER_RELEASE), inputs.frame(SHARES_SOURCE),
+                 inputs.frame(GDP_SOURCE)],
+        note=("The releases give GBP million as published; the share of GDP x GDP line multiplies BERD's shares "
+              "of UK GDP (SDG 9.5.1) by a later vintage of UK GDP, the approximation this chapter used before "
+              "the release tables were at hand."))
 
 
-def pinned_beside(inputs: Inputs) -> tuple[Inputs | None, str]:
-    """The pinned inputs to compare a live BERD vintage with, or ``None`` and one sentence saying why not.
-
-    ``None`` when ``inputs`` hold the pinned snapshot itself (one vintage only), or when the snapshot cannot be
-    read (:class:`futurecity.errors.DataUnavailable`; the sentence says so and gives the error).
-    """
-    label = inputs.frame(SOURCE).attrs.get("vintage_label", "")
-    if inputs.frame(SOURCE).attrs.get("vintage") == "pinned":
-        return None, (f"Only one vintage of business R&D is available in this build, the pinned {label}; to see "
-                      f"the revised ONS tables beside it, {HOW_TO_GET_BOTH}.")
-    pinned = Inputs("pinned")
-    try:
-        for sid in (SOURCE, GDP_SOURCE):
-            pinned.frame(sid)
-        return pinned, ""
-    except DataUnavailable as exc:
-        return None, (f"Only one vintage of business R&D is available in this build, the {label}: the pinned "
-                      f"snapshot is not available to compare it with ({exc}).")
-
-
-def vintage_outputs(inputs: Inputs, pinned: Inputs | None, window: dict,
-                    why_not: str = "") -> list:
-    """What the chapter shows about BERD vintages: the figure and table comparing them, or ``why_not``."""
-    from IPython.display import Markdown
-
-    if pinned is None:
-        return [Markdown(why_not)]
-    comparison = vintage_comparison(inputs, pinned, window["start"], window["end"])
-    total = vintage_summary(comparison).loc[TOTAL]
-    start, end = comparison.attrs["start"], comparison.attrs["end"]
-    text = (f"In {end}, all business R&D in the live pull is {total['ratio']:.3f} times its level in the pinned "
-            f"snapshot; from {start} to {end} it grew by {total['growth_live']:+.1f}% in the live pull and "
-            f"{total['growth_pinned']:+.1f}% in the pinned snapshot (cash terms).")
-    return [Markdown(text), vintage_figure(comparison, inputs, pinned), vintage_table(comparison)]
+def revision_table(compared: pd.DataFrame) -> str:
+    """The figures behind the bars as an HTML table that wraps on a phone: per series, the reference vintage's
+    GBP million and every other vintage's difference from it, in the last year the first two both hold."""
+    names = [n for n, _ in compared.attrs["vintages"]]
+    year = common_years(compared, names[0], names[1])[-1]
+    at = compared[compared["year"] == year]
+    wide = at.pivot_table(index=["panel", "series"], columns="vintage", values="difference", dropna=False)
+    level = at[at["vintage"] == names[0]].set_index(["panel", "series"])["gbp_m"]
+    order = level.sort_values(ascending=False).index
+    head = "".join(f'<th scope="col">{html.escape(n)}, difference %</th>' for n in names[1:])
+    body = []
+    for key in order:
+        cells = "".join(f"<td>{_signed(wide.loc[key, n]) if n in wide.columns else ''}</td>" for n in names[1:])
+        body.append(f'<tr><th scope="row">{html.escape(key[1])}</th><td>{level[key]:,.0f}</td>{cells}</tr>')
+    caption = (f"Business R&D in {year}, GBP million in the {names[0]} and the difference of each other vintage "
+               f"from it (per cent).")
+    return (f'<div class="fc-table-wrap"><table class="fc-vintages"><caption>{html.escape(caption)}</caption>'
+            f'<thead><tr><th scope="col">Series</th><th scope="col">{html.escape(names[0])}, GBP million</th>'
+            f'{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def show_vintages(inputs: Inputs, pinned: Inputs | None, window: dict,
-                  why_not: str = "") -> None:
-    """Display :func:`vintage_outputs` (a notebook cell's output)."""
-    from IPython.display import display
+def _signed(x: float) -> str:
+    return "" if pd.isna(x) else f"{x:+.1f}".replace("-", "\u2212")
 
-    display(*vintage_outputs(inputs, pinned, window, why_not))
+
+def show_vintages(inputs: Inputs) -> None:
+    """The vintages compared: the figure and its table (a notebook cell's output)."""
+    from IPython.display import HTML, display
+
+    compared = comparison(vintages(inputs))
+    display(revision_figure(compared, inputs), HTML(revision_table(compared)))

@@ -283,16 +283,21 @@ def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, regio
     return bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
 
 
-def growth_figure(chart, bres_frame: pd.DataFrame):
-    """The BRES chart with its title, description and caption."""
+def growth_figure(chart, bres_frame: pd.DataFrame, claims: bool = True):
+    """The BRES chart with its title, description and caption; ``claims=False`` for the pandas view
+    (:func:`growth_view`), which has no claim badges and no ticks."""
+    bars = ("Bars: growth of manufacturing employment (SIC 2007 divisions 10-33) between the chosen years, the "
+            "highlighted area in orange")
+    if claims:
+        bars = ("Top: the paper's employment claims, with the value recomputed for the chosen years and, on the "
+                f"paper's own years, whether it is reproduced. {bars}; black ticks: growth of employment in all "
+                "industries")
     return figure(
         chart,
-        title="Employment growth, manufacturing and all industries, by region",
-        description=("Top: the paper's employment claims, with the value recomputed for the chosen years and, "
-                     "on the paper's own years, whether it is reproduced. Bars: growth of manufacturing "
-                     "employment (SIC 2007 divisions 10-33) between the chosen years; black ticks: growth of "
-                     "employment in all industries. Employment is employees plus working owners; a region is the "
-                     "sum of its NUTS2 areas."),
+        title="Employment growth, manufacturing and all industries, by region" if claims else
+        "Manufacturing employment growth, by region",
+        description=(f"{bars}. Employment is employees plus working owners; a region is the sum of its NUTS2 "
+                     "areas."),
         sources=[bres_frame],
         note="Counts are rounded by ONS in the open-access release, so sums of divisions differ slightly from "
              "published totals.")

@@ -70,8 +70,8 @@ def _figure_html(spec: dict) -> str:
         f"</figure>\n"
         f"<script>(function () {{\n"
         f"  var el = document.getElementById('{el}');\n"
-        f"  if (typeof futurecityEmbed === 'undefined') {{ el.textContent = 'This chart needs the book\\'s "
-        f"vendored Vega scripts; open the notebook in JupyterLab to see it.'; return; }}\n"
+        f"  if (typeof futurecityEmbed === 'undefined') {{ el.textContent = 'This chart is drawn on the book\\'s "
+        f"website, or when the cell is run again in JupyterLab.'; return; }}\n"
         f"  futurecityEmbed(el, {script_spec}, {options}).catch(function (err) {{ console.error(err); }});\n"
         f"}})();</script>"
     )
