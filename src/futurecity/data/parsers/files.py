@@ -62,7 +62,8 @@ def boe_millennium_csv(raw: bytes) -> pd.DataFrame:
     if head.iloc[0, 0] != "Description":
         raise ParseError(f"BoE millennium CSV: first cell is {head.iloc[0, 0]!r}, expected 'Description'")
     names = pd.read_csv(io.StringIO(body), nrows=0).columns
-    units = pd.read_csv(io.StringIO(body), skiprows=[0], nrows=0).columns
+    # the units row read as data, not as a header: pandas would rename repeated units ('£mn' -> '£mn.3')
+    units = pd.read_csv(io.StringIO(body), skiprows=[0], nrows=1, header=None, dtype="string").iloc[0]
     data = pd.read_csv(io.StringIO(body), skiprows=[1], dtype="string")
     data = data.rename(columns={"Description": "year"})
     unit_of = {n: str(u) for n, u in zip(names[1:], units[1:], strict=False)}
