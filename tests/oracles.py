@@ -81,6 +81,15 @@ def owid_industry_share(entity: str = "United Kingdom") -> pd.Series:
     return share.rename("industry_share").sort_index()
 
 
+def owid_industry_jobs(entity: str = "United Kingdom") -> pd.Series:
+    """Persons employed in industry, millions, by year, in the years where all three sectors are reported."""
+    rows = owid_sectors()[owid_sectors()["Entity"] == entity].set_index("Year")
+    parts = rows[[_owid_employed_column(s) for s in ("agriculture", "industry", "services")]].dropna()
+    jobs = parts.iloc[:, 1] / 1e6
+    jobs.index = jobs.index.astype(int)
+    return jobs.sort_index()
+
+
 # --- world/fred_MANEMP_PAYEMS_monthly.csv -----------------------------------------------------------------------
 
 FRED_FILE = "world/fred_MANEMP_PAYEMS_monthly.csv"
@@ -92,6 +101,14 @@ def fred_monthly() -> pd.DataFrame:
     df = pd.read_csv(snapshots() / FRED_FILE, dtype={"observation_date": str})
     dates = pd.to_datetime(df["observation_date"], format="%m/%d/%Y")
     return df.assign(year=dates.dt.year, month=dates.dt.month)
+
+
+def us_manufacturing_jobs() -> pd.Series:
+    """Annual mean MANEMP (thousands) / 1000: millions of manufacturing payroll jobs, complete years only."""
+    df = fred_monthly().dropna(subset=["MANEMP", "PAYEMS"])
+    full = df.groupby("year")["month"].nunique()
+    df = df[df["year"].isin(full[full == 12].index)]
+    return df.groupby("year")["MANEMP"].mean() / 1000
 
 
 def us_manufacturing_share() -> pd.Series:

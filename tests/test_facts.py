@@ -147,3 +147,25 @@ def test_a_numpy_number_becomes_a_plain_python_number():
 
     assert type(Fact(np.float64(0.25), "x").value) is float and type(Fact(np.int64(3), "x").value) is int
     assert Fact("text", "x").value == "text"
+
+
+def test_chapter4_long_run_facts_match_the_oracle():
+    from futurecity.chapters import city_value
+
+    got = values(city_value.open())
+    uk_share, uk_jobs = oracles.owid_industry_share(), oracles.owid_industry_jobs()
+    us_share, us_jobs = oracles.us_manufacturing_share(), oracles.us_manufacturing_jobs()
+    us_end = int(us_share.index.max())
+    assert (got["ch4_uk_start"], got["ch4_uk_end"], got["ch4_us_start"], got["ch4_us_end"]) == (1971, 2011, 1979,
+                                                                                              us_end)
+    checks = {"ch4_uk_share_start": uk_share[1971], "ch4_uk_share_end": uk_share[2011],
+              "ch4_uk_jobs_start": uk_jobs[1971], "ch4_uk_jobs_end": uk_jobs[2011],
+              "ch4_us_share_start": us_share[1979], "ch4_us_share_end": us_share[us_end],
+              "ch4_us_jobs_start": us_jobs[1979], "ch4_us_jobs_end": us_jobs[us_end],
+              "ch4_us_jobs_change": (us_jobs[us_end] / us_jobs[1979] - 1) * 100,
+              "c41a_value": uk_share[2011] - uk_share[1971], "c42_value": us_share[us_end] - us_share[1979]}
+    for name, value in checks.items():
+        assert got[name] == pytest.approx(value, abs=1e-4), name
+    assert got["ch4_us_jobs_peak_year"] == int(us_jobs.idxmax())
+    assert got["ch4_us_share_peak_year"] == int(us_share.idxmax())
+    assert got["ch4_uk_jobs_peak_year"] == int(uk_jobs.idxmax())

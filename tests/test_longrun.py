@@ -96,7 +96,7 @@ def test_labels_say_what_is_measured(frames):
     assert set(uk["series"]) == {longrun.UK_SERIES} and set(us["series"]) == {longrun.US_SERIES}
     assert "industry" in longrun.UK_SERIES and "construction" in longrun.UK_SERIES
     assert "manufacturing" in longrun.US_SERIES and "nonfarm payroll" in longrun.US_SERIES
-    assert list(shares.columns) == ["year", "series", "value", "unit"]
+    assert list(shares.columns) == ["year", "series", "value", "unit", "jobs"]
     assert not shares.duplicated(["series", "year"]).any()
 
 
@@ -183,3 +183,22 @@ def test_view_for_widgets_filters_and_smooths(frames):
     us = data[data["series"] == longrun.US_SERIES].set_index("year")["value"]
     expected = expected_us().rolling(5, min_periods=1).mean().loc[1950:]
     pd.testing.assert_series_equal(us, expected, check_names=False, check_index_type=False, rtol=1e-12)
+
+
+def test_chapter4_claims_are_the_change_of_each_share_between_their_years():
+    """C4-1a (UK industry, 1971-2011) and C4-2 (US manufacturing, 1979 to the latest complete year) against the
+    plain pandas readings of tests/oracles.py."""
+    import oracles
+
+    from futurecity import topics
+    from futurecity.claims import evaluate
+
+    topics.load_all()
+    got = evaluate.by_id(evaluate.evaluate(chapter=4))
+    uk, us = oracles.owid_industry_share(), oracles.us_manufacturing_share()
+    assert got["C4-1a"]["value"] == pytest.approx(uk[2011] - uk[1971], abs=1e-4)
+    assert got["C4-1a"]["status"] == ("reproduced" if uk[2011] < uk[1971] else "differs")
+    latest = int(us.index.max())
+    assert got["C4-2"]["value"] == pytest.approx(us[latest] - us[1979], abs=1e-4)
+    assert got["C4-2"]["status"] == ("reproduced" if us[latest] < us[1979] else "differs")
+    assert str(latest) in got["C4-2"]["note"]

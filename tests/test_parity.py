@@ -146,6 +146,47 @@ def test_longrun_pandas_twin_agrees_with_the_oracle(longrun_run):
     problems.check("longrun.rolling_mean vs oracles.trailing_mean")
 
 
+# --- Chapter 4: the long run in shares or jobs, start year x smoothing x measure --------------------------------
+
+@pytest.fixture(scope="module")
+def longrun_jobs_run(inputs):
+    frame = longrun.shares(inputs)
+    start, smoothing = longrun.controls(frame)
+    settings = [{"start_year": s, "smoothing": n, "longrun_measure": m}
+                for s in (int(start.min), 1975) for n in (1, 5) for m in longrun.MEASURES]
+    found = marks(longrun.longrun_chart(frame, start, smoothing, longrun.measure_control()).to_dict(), settings)
+    return frame, settings, found
+
+
+def test_longrun_chart_shows_shares_or_jobs_as_chosen(longrun_jobs_run):
+    _, settings, found = longrun_jobs_run
+    problems = Problems()
+    for setting, got in zip(settings, found, strict=True):
+        start, n, measure = setting["start_year"], setting["smoothing"], setting["longrun_measure"]
+        sources = ((longrun.UK_SERIES, oracles.owid_industry_share(), oracles.owid_industry_jobs()),
+                   (longrun.US_SERIES, oracles.us_manufacturing_share(), oracles.us_manufacturing_jobs()))
+        want = {}
+        for series, share, jobs in sources:
+            values = oracles.trailing_mean(jobs if measure == "jobs" else share, n)
+            want.update({(series, int(y)): float(v) for y, v in values.items() if y >= start})
+        shown = {(i["series"], int(i["year"])): i["shown"] for i in mark(got, "longrun_dots", f"{setting}")}
+        problems.equal(sorted(shown), sorted(want), f"{setting} (series, year) keys")
+        for key in set(shown) & set(want):
+            problems.close(shown[key], want[key], f"{setting} {key[0][:2]} {key[1]}", abs=1e-9)
+        unit = [i["__text"] for i in mark(got, "longrun_unit", f"{setting}")]
+        problems.equal(unit, [longrun.UNITS[measure]], f"{setting} unit")
+    problems.check("long-run chart in shares or jobs vs oracles")
+
+
+def test_longrun_jobs_twin_agrees_with_the_oracle(inputs):
+    frame = longrun.shares(inputs)
+    twin = longrun.rolling_mean(frame, 5, column="jobs")
+    got = twin[twin["series"] == longrun.US_SERIES].set_index("year")["jobs"]
+    want = oracles.trailing_mean(oracles.us_manufacturing_jobs(), 5)
+    assert sorted(got.index) == sorted(int(y) for y in want.index)
+    assert got.to_numpy() == pytest.approx(want.sort_index().to_numpy(), abs=1e-9)
+
+
 # --- Chapter 5: BRES employment growth, start x end x highlighted region ------------------------------------------
 
 # (start, end) as a reader may set them: a start after the end is read as the window between the two years

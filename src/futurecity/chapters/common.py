@@ -4,7 +4,7 @@ and say at its top when a live pull failed and older data stand in."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from futurecity.claims.measures import Inputs
 from futurecity.data import registry
@@ -95,3 +95,20 @@ def data_notice(inputs: Inputs) -> DataNotice | None:
         if fallback:
             items.append((sid, src.title, fallback["reason"], *_used(frame)))
     return DataNotice(tuple(items)) if items else None
+
+
+@dataclass
+class Chapter:
+    """What every chapter holds and does alike: its inputs (one vintage of the data), the facts its prose quotes,
+    gluing them, and the notice it shows first."""
+
+    inputs: Inputs
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+    def glue(self) -> None:
+        glue(self.facts)
+
+    def notice(self):
+        """What the chapter shows first: which older data stand in for a live pull that failed (None, so
+        nothing shown, when no pull failed)."""
+        return data_notice(self.inputs)

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from futurecity.chapters.common import data_notice, glue
+from futurecity.chapters.common import Chapter
 from futurecity.claims.measures import Inputs
-from futurecity.facts import Fact
 from futurecity.topics import longrun
 from futurecity.viz.controls import interact
 
 
-@dataclass
-class Introduction:
-    inputs: Inputs
-    facts: dict[str, Fact] = field(default_factory=dict)
+class Introduction(Chapter):
+    """Chapter 1: the long-run shares, their facts and figures."""
 
     def __post_init__(self):
         self.shares = longrun.shares(self.inputs)
         self.controls = longrun.controls(self.shares)
         self.facts = longrun.facts(self.inputs)
 
-    def glue(self) -> None:
-        glue(self.facts)
-
-    def notice(self):
-        """What the chapter shows first: which older data stand in for a live pull that failed (None, so
-        nothing shown, when no pull failed)."""
-        return data_notice(self.inputs)
-
     def _figure(self, chart):
-        uk = longrun.series_of(self.shares, longrun.UK_SERIES)
-        us = longrun.series_of(self.shares, longrun.US_SERIES)
-        return longrun.longrun_figure(chart, uk, us)
+        return longrun.figure_of(chart, self.shares)
 
     def longrun_figure(self):
         """The long-run shares with the start-year and smoothing sliders (Vega-Lite parameters)."""

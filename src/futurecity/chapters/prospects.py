@@ -3,12 +3,9 @@ with the section's claims."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from futurecity.chapters.common import claim_facts, data_basis, data_notice, glue
+from futurecity.chapters.common import Chapter, claim_facts, data_basis
 from futurecity.claims import evaluate, ledger
 from futurecity.claims.measures import Inputs
-from futurecity.facts import Fact
 from futurecity.topics import berd, bres, music
 from futurecity.viz import tables
 from futurecity.viz.controls import interact
@@ -18,10 +15,8 @@ EMPLOYMENT_CLAIMS = ("C5-8a", "C5-8b", "C5-9a", "C5-9b", "C5-9c")
 RD_CLAIMS = ("C5-1", "C5-2", "C5-3", "C5-4", "C5-5")
 
 
-@dataclass
-class Prospects:
-    inputs: Inputs
-    facts: dict[str, Fact] = field(default_factory=dict)
+class Prospects(Chapter):
+    """Chapter 5: employment, business R&D and music, with the section's claims."""
 
     def __post_init__(self):
         self.claims = ledger.chapter_claims(CHAPTER)
@@ -38,14 +33,6 @@ class Prospects:
             **berd.revision_facts(self.inputs, self.rd_window),
             **music.facts(self.inputs),
         }
-
-    def glue(self) -> None:
-        glue(self.facts)
-
-    def notice(self):
-        """What the chapter shows first: which older data stand in for a live pull that failed (None, so
-        nothing shown, when no pull failed)."""
-        return data_notice(self.inputs)
 
     def employment_figure(self):
         """Growth by region between two years the reader chooses, with the employment claims' badges."""
