@@ -17,7 +17,7 @@ from futurecity import cli
 from futurecity.data import registry, store, vintages
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, DataUnavailable
 
-SNAPSHOT_STATES = {"ok", "missing", "hash mismatch"}
+SNAPSHOT_STATES = {"ok", "missing", "hash mismatch", "live only"}
 
 
 def _sources_json(capsys) -> tuple[int, dict[str, dict]]:
@@ -33,7 +33,8 @@ def test_sources_on_this_machine_are_all_present_and_verified(data_env, capsys):
     assert lines[0].split()[:3] == ["ID", "API", "SNAPSHOT"]
     for sid in registry.sources():
         [line] = [row for row in lines if row.split()[0] == sid]
-        assert line.split()[2] == "ok", line
+        want = "ok" if registry.get(sid).snapshot is not None else "live"  # 'live only': no snapshot registered
+        assert line.split()[2] == want, line
 
 
 def test_sources_json(api, data_env, capsys):
@@ -58,7 +59,7 @@ def test_a_changed_snapshot_is_reported_not_used(data_env, monkeypatch, tmp_path
 
     code, rows = _sources_json(capsys)
     assert code == EXIT_DATA
-    assert {sid: row["snapshot"] for sid, row in rows.items() if row["snapshot"] != "ok"} == {
+    assert {sid: row["snapshot"] for sid, row in rows.items() if row["snapshot"] not in ("ok", "live only")} == {
         "gdp_deflator": "hash mismatch", "riaa_sales": "missing"}
     assert all(row["snapshot"] in SNAPSHOT_STATES for row in rows.values())
     with pytest.raises(DataUnavailable, match="sha256") as info:

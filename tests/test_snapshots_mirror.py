@@ -23,7 +23,8 @@ from futurecity.errors import DataUnavailable
 # From PROVENANCE.md: the snapshots converted (RDS or xlsx to CSV, xls to CSV) or trimmed (rows or columns kept).
 DERIVED = {"bres_employment", "bres_fulltime_sections", "pua_lookup", "gdp_nominal", "berd", "wdi_manufacturing_va",
            "us_ces_nsa"}
-SOURCES = registry.sources()
+# sources with a pinned snapshot (a live-only source, such as the census tables by local authority, has none)
+SOURCES = {sid: s for sid, s in registry.sources().items() if s.snapshot is not None}
 PUBLIC = sorted(set(SOURCES) - DERIVED)
 BAD = "fred_manufacturing"  # the mirror serves this one with one byte changed
 

@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 # --- sources and pulls ------------------------------------------------------------------------------------
 
 def source_status(src) -> dict:
-    """What the store holds for ``src``: snapshot status (ok / missing / hash mismatch) and cached vintages."""
+    """What the store holds for ``src``: snapshot status (ok / missing / hash mismatch / live only) and cached
+    vintages."""
     from futurecity.data import store
 
     vintages = [m["vintage"] for m in store.vintage_manifests(src)]
@@ -91,14 +92,20 @@ def cmd_sources(args) -> int:
 
 
 def _check(srcs) -> int:
-    """Without ``--live``: say what each source has; exit 2 if one has neither a good snapshot nor a vintage."""
+    """Without ``--live``: say what each source has; exit 2 if one has neither a good snapshot nor a vintage.
+    A source registered without a snapshot (live only) and with no vintage yet is listed, with the pull that
+    brings it, but is no failure: what it feeds says "needs live data" until it is pulled."""
     from futurecity.data import store
 
     failed = 0
     for src in srcs:
         st = source_status(src)
         print(f"{src.id}: snapshot {st['snapshot']}; {len(st['vintages'])} cached vintage(s)"
-              + (f", newest {st['latest_vintage']}" if st["latest_vintage"] else ""))
+              + (f", newest {st['latest_vintage']}" if st["latest_vintage"] else "")
+              + (f" (`futurecity pull {src.id} --live` brings it)" if src.snapshot is None and not st["vintages"]
+                 else ""))
+        if src.snapshot is None:
+            continue
         if st["snapshot"] != "ok" and not st["vintages"]:
             failed += 1
             say("data unavailable", str(DataUnavailable(

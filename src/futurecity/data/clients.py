@@ -9,6 +9,8 @@ with something that is not data.
 from __future__ import annotations
 
 import codecs
+import dataclasses
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -208,8 +210,48 @@ def fetch_berd_release(http: HttpSession, src: Source, **_) -> Answer:
     return Answer(book.content, link, ext, {"dataset_page": page_url, "link_text": label})
 
 
+def nomis_dataset_id(body: bytes, table: str) -> tuple[str, str] | None:
+    """(id, name) of the dataset in a Nomis definitions answer (``dataset/def.sdmx.json``) whose name starts
+    with the table ``table`` (``"KS605EW"`` matches ``"KS605EW - Industry"``, case-insensitive); None when
+    there is none. A body that is not the definitions JSON raises :class:`ParseError`."""
+    try:
+        doc = json.loads(text(body, "Nomis definitions JSON"))
+        families = doc["structure"]["keyfamilies"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ParseError(f"Nomis definitions: not the def.sdmx.json layout ({exc!r})") from exc
+    found = (families or {}).get("keyfamily", []) if isinstance(families, dict) else []
+    for family in found if isinstance(found, list) else [found]:
+        name = family.get("name", {})
+        name = name.get("value", "") if isinstance(name, dict) else str(name)
+        if re.match(rf"{re.escape(table)}\b", name.strip(), re.IGNORECASE) and family.get("id"):
+            return str(family["id"]), name.strip()
+    return None
+
+
+def fetch_nomis_census(http: HttpSession, src: Source, page_size: int | None = None, **_) -> Answer:
+    """A Nomis census table found by its name: first the definitions (``/dataset/def.sdmx.json?search=``
+    the registry's ``link``, e.g. ``KS605EW*``) give the dataset id whose name starts with the table, then
+    every page of ``/dataset/<id>.data.csv`` as :func:`fetch_nomis_csv`. The id, the dataset's name and the
+    definitions URL go into the manifest; no such table in the definitions is a bad answer."""
+    def_url, def_params = src.base_url() + "/dataset/def.sdmx.json", {"search": f"{src.live.link}*"}
+    resp = get(http, src, def_url, def_params)
+    try:
+        found = nomis_dataset_id(resp.content, src.live.link)
+    except ParseError as exc:
+        raise BadAnswer(str(exc), Answer(resp.content, query_url(def_url, def_params), "json")) from exc
+    if found is None:
+        raise BadAnswer(f"the Nomis definitions list no dataset named {src.live.link} ...",
+                        Answer(resp.content, query_url(def_url, def_params), "json"))
+    dataset, name = found
+    live = dataclasses.replace(src.live, path=src.live.path.replace("{dataset}", dataset))
+    answer = fetch_nomis_csv(http, dataclasses.replace(src, live=live), page_size=page_size)
+    answer.details.update(dataset_id=dataset, dataset_name=name, definitions=query_url(def_url, def_params))
+    return answer
+
+
 CLIENTS: dict[str, Callable[..., Answer]] = {
     "nomis_csv": fetch_nomis_csv,
+    "nomis_census_csv": fetch_nomis_census,
     "ons_generator_csv": fetch_single,
     "ons_timeseries_json": fetch_single,
     "ons_timeseries_json_annual_uk": fetch_single,

@@ -36,7 +36,9 @@ def snapshot_path(src: Source) -> Path | None:
 
 
 def snapshot_status(src: Source) -> str:
-    """``ok``, ``missing`` or ``hash mismatch``."""
+    """``ok``, ``missing`` or ``hash mismatch``; ``live only`` for a source registered without a snapshot."""
+    if src.snapshot is None:
+        return "live only"
     path = snapshot_path(src)
     if path is None or not path.is_file():
         return "missing"

@@ -78,3 +78,35 @@ def nomis_csv(raw: bytes) -> pd.DataFrame:
         "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
         "unit": BRES_UNIT,
     })
+
+
+CENSUS_UNIT = "usual residents aged 16 to 74 in employment, count"
+_CENSUS_MANUFACTURING = r"(?:[A-Z]\.?\s+)?Manufacturing\b"
+
+
+@parser("nomis_census_csv")
+def nomis_census_csv(raw: bytes) -> pd.DataFrame:
+    """The Nomis API's CSV answer for a census industry table by area (2001 KS011a, 2011 KS605EW): one row per
+    area and cell (``CELL_NAME`` such as ``"All categories: Industry"``, ``"C Manufacturing"`` or
+    ``"D. Manufacturing"``). ``category`` is ``all`` for the table's total cell, ``manufacturing`` for the
+    manufacturing section and ``other`` for every other cell; an answer without both is refused (a wrong
+    dataset id or a changed table)."""
+    need = ["DATE", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "CELL_NAME", "OBS_VALUE"]
+    f = read_csv(raw, "Nomis census CSV", need, dtype={"GEOGRAPHY_CODE": "string", "DATE": "string"})
+    cell = f["CELL_NAME"].astype("string").str.strip()
+    category = pd.Series("other", index=f.index, dtype="string")
+    category = category.mask(cell.str.match(r"All\b").fillna(False), "all")
+    category = category.mask(cell.str.fullmatch(_CENSUS_MANUFACTURING + r".*").fillna(False), "manufacturing")
+    for want in ("all", "manufacturing"):
+        if not (category == want).any():
+            raise ParseError(f"Nomis census CSV: no {want!r} cell among the cells {sorted(set(cell.dropna()))[:8]}; "
+                             "is this an industry table (2001 KS011a, 2011 KS605EW)?")
+    return pd.DataFrame({
+        "year": numeric(f["DATE"].str[:4], "Nomis DATE").astype("int64"),
+        "geography_code": f["GEOGRAPHY_CODE"].astype("string"),
+        "geography_name": f["GEOGRAPHY_NAME"].astype("string").str.strip(),
+        "cell_name": cell,
+        "category": category,
+        "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
+        "unit": CENSUS_UNIT,
+    })
