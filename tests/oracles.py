@@ -467,3 +467,148 @@ def riaa_base_year(tolerance: float = 1e-3) -> int | None:
     if len(years) > 1:
         raise ValueError(f"adjusted and nominal totals coincide in several years: {years}")
     return years[0] if years else None
+
+
+# --- world/wdi_country_{GBR,USA}_*.csv, world/boe_millennium_v3_headlines_uk.csv: the trade balance (C4-3) -------
+
+WDI_COUNTRY_FILES = {"GBR": "world/wdi_country_GBR_all_indicators_2019-01-30.csv",
+                     "USA": "world/wdi_country_USA_all_indicators_2020-03-18.csv"}
+TRADE_BALANCE = "NE.RSB.GNFS.ZS"
+BOE_FILE = "world/boe_millennium_v3_headlines_uk.csv"
+
+
+@cache
+def wdi_country_file(code: str) -> pd.DataFrame:
+    """A WDI bulk country file as pandas reads it: 4 preamble lines skipped, one row per indicator."""
+    return pd.read_csv(snapshots() / WDI_COUNTRY_FILES[code], skiprows=4)
+
+
+def wdi_country_series(code: str, indicator: str = TRADE_BALANCE) -> pd.Series:
+    """One indicator of a WDI country file by year (int), blank years dropped."""
+    df = wdi_country_file(code)
+    rows = df[df["Indicator Code"] == indicator]
+    if len(rows) != 1:
+        raise KeyError(f"{len(rows)} rows of {indicator} in {WDI_COUNTRY_FILES[code]}")
+    years = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
+    s = rows.iloc[0][years].astype(float).dropna()
+    s.index = s.index.astype(int)
+    return s.rename(code)
+
+
+def wdi_last_updated(code: str) -> str:
+    """The 'Last Updated Date' of a WDI country file's preamble (YYYY-MM-DD)."""
+    with open(snapshots() / WDI_COUNTRY_FILES[code], encoding="utf-8-sig", newline="") as fh:
+        for row in csv.reader(fh):
+            if row and row[0] == "Last Updated Date":
+                return row[1]
+    raise KeyError("no Last Updated Date")
+
+
+def boe_columns() -> list[tuple[str, str, pd.Series]]:
+    """(name, unit, values by year) of every column of the BoE millennium headlines, read with the csv module:
+    row 1 the names, row 2 the units, then one row per year; blank cells dropped."""
+    with open(snapshots() / BOE_FILE, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    names, units, data = rows[0], rows[1], rows[2:]
+    out = []
+    for j in range(1, len(names)):
+        values = {int(r[0]): float(r[j].replace(",", "")) for r in data if r[0].strip().isdigit() and r[j].strip()}
+        out.append((names[j], units[j], pd.Series(values, dtype=float).sort_index()))
+    return out
+
+
+def boe_trade_balance_pct() -> pd.Series:
+    """The BoE 'Trade deficit' column whose unit is '% of nominal GDP' (a signed balance: negative = deficit)."""
+    found = [s for name, unit, s in boe_columns() if name.startswith("Trade deficit") and "% of nominal GDP" in unit]
+    if len(found) != 1:
+        raise KeyError(f"{len(found)} BoE trade-deficit columns in % of nominal GDP")
+    return found[0]
+
+
+def deficit_years(series: pd.Series, start: int, end: int) -> tuple[int, int]:
+    """(years with a value, years with a value below zero) from start to end, both included."""
+    inside = [v for y, v in series.items() if start <= y <= end]
+    return len(inside), sum(1 for v in inside if v < 0)
+
+
+def trade_last_common_year() -> int:
+    return min(int(wdi_country_series(c).index.max()) for c in WDI_COUNTRY_FILES)
+
+
+def trade_first_common_year() -> int:
+    return max(int(wdi_country_series(c).index.min()) for c in WDI_COUNTRY_FILES)
+
+
+def trade_min_deficit_share(start: int, end: int) -> float:
+    """C4-3: the smaller of the UK's and US's shares of years start..end with a negative balance."""
+    shares = []
+    for code in WDI_COUNTRY_FILES:
+        years, deficits = deficit_years(wdi_country_series(code), start, end)
+        shares.append(deficits / years)
+    return min(shares)
+
+
+# --- uk/census2011_workplace_pop_msoa_sic_sections.csv + uk/census_lookup_la2023_to_pua63_centreforcities.csv ---
+# Cities (Primary Urban Areas) in 2011, by another route than the package's: the lookup's own rows for the
+# pre-2023 districts it still lists (Daventry, Poole UA, Christchurch ...) and, for the 2011 names it does not
+# list, the renames written here. The package instead sends every 2011 district to its 2023 authority through
+# data/cities_district_bridge.csv and drops the lookup's older rows.
+
+CENSUS_MSOA_FILE = "uk/census2011_workplace_pop_msoa_sic_sections.csv"
+PUA_LOOKUP_FILE = "uk/census_lookup_la2023_to_pua63_centreforcities.csv"
+CENSUS_2011_RENAMES = {  # 2011 census district -> the lookup's name for it (or for what replaced it)
+    "Bristol": "Bristol, City of", "Kingston upon Hull": "Kingston upon Hull, City of",
+    "Herefordshire": "Herefordshire, County of", "Poole": "Poole UA", "Rhondda Cynon Taf": "Rhondda Cynon Taff",
+    "The Vale of Glamorgan": "Vale of Glamorgan", "Shepway": "Folkestone and Hythe",
+    "Aylesbury Vale": "Buckinghamshire", "Chiltern": "Buckinghamshire", "South Bucks": "Buckinghamshire",
+    "Wycombe": "Buckinghamshire",
+}
+
+
+@cache
+def census_msoa_districts() -> pd.DataFrame:
+    """Per 2011 district: manufacturing (section C) and all workers by workplace, summed over its MSOAs."""
+    df = pd.read_csv(snapshots() / CENSUS_MSOA_FILE)
+    area = df["2011 super output area - middle layer"].str.split(" : ", n=1).str[1]
+    df = df.assign(district=area.str.rsplit(" ", n=1).str[0])
+    return df.groupby("district")[["C Manufacturing", "All categories: Industry"]].sum().rename(
+        columns={"C Manufacturing": "manufacturing", "All categories: Industry": "all"})
+
+
+@cache
+def pua_of_district() -> pd.Series:
+    """2011 district -> city (NaN: in none), through the lookup's rows and the renames above."""
+    lookup = pd.read_csv(snapshots() / PUA_LOOKUP_FILE, dtype=str)
+    pua = lookup.set_index("LA")["PUA"].str.strip().replace(":", np.nan)
+    districts = census_msoa_districts().index.to_series()
+    names = districts.map(lambda d: CENSUS_2011_RENAMES.get(d, d))
+    unknown = sorted(set(names) - set(pua.index))
+    if unknown:
+        raise KeyError(f"2011 districts the lookup does not name: {unknown}")
+    return names.map(pua)
+
+
+def city_manufacturing_2011() -> pd.DataFrame:
+    """Per city: manufacturing and all workers (2011, workplace) and share (%)."""
+    d = census_msoa_districts().join(pua_of_district().rename("city")).dropna(subset=["city"])
+    out = d.groupby("city")[["manufacturing", "all"]].sum()
+    out["share"] = out["manufacturing"] / out["all"] * 100
+    return out
+
+
+def city_means_2011() -> dict[str, float]:
+    """The unweighted mean of city shares and the employment-weighted one (pooled share), %."""
+    c = city_manufacturing_2011()
+    return {"unweighted": float(c["share"].mean()), "weighted": float(c["manufacturing"].sum() / c["all"].sum() * 100)}
+
+
+def england_wales_manufacturing_2011() -> float:
+    """Manufacturing share (%) of all workers by workplace in England and Wales, 2011."""
+    d = census_msoa_districts()
+    return float(d["manufacturing"].sum() / d["all"].sum() * 100)
+
+
+def districts_in_no_city_2011() -> list[str]:
+    """The 2011 districts whose city is none."""
+    p = pua_of_district()
+    return sorted(p[p.isna()].index)
