@@ -19,7 +19,7 @@ from futurecity.claims.measures import Inputs
 from futurecity.topics import trade
 from vega_eval import marks
 
-COUNT = re.compile(r"^(?:(UK|US): )?(\d+) of (\d+) years? in deficit \((\d+)%\), (\d{4})(?:\u2013(\d{4}))?$")
+COUNT = re.compile(r"^(?:(UK|US): )?(\d+) of (\d+) years? in deficit \((\d+)%\)(?:, (\d{4})(?:\u2013(\d{4}))?)?$")
 LABEL = {"GBR": "UK", "USA": "US"}
 
 
@@ -30,11 +30,13 @@ def _mark(found: dict, name: str) -> list[dict]:
 
 
 def _parsed(text: str) -> tuple:
-    """(label, deficits, years, per cent, first, last) of a count line."""
+    """(label, deficits, years, per cent, first, last) of a count line (first and last None when it names no
+    years: the UK and US lines, whose years the badge states)."""
     m = COUNT.match(text.replace("\u2212", "-"))
     assert m, f"unexpected count text {text!r}"
     label, deficits, years, pct, first, last = m.groups()
-    return label, int(deficits), int(years), int(pct), int(first), int(last or first)
+    return (label, int(deficits), int(years), int(pct), None if first is None else int(first),
+            None if first is None else int(last or first))
 
 
 def _expected(series, start: int, end: int) -> tuple[int, int, int, int]:
@@ -57,7 +59,9 @@ def _check_line(problems: Problems, text: str, label, series, start: int, end: i
     got_label, deficits, years, pct, first, last = _parsed(text)
     want = _expected(series, start, end)
     problems.equal(got_label, label, where)
-    problems.equal((deficits, years, first, last), want, where)
+    problems.equal((deficits, years), want[:2], where)
+    if first is not None:
+        problems.equal((first, last), want[2:], where + ", years named")
     if abs(pct - 100 * want[0] / want[1]) > 0.5 + 1e-9:
         problems.append(f"{where}: {pct}% shown for {want[0]} of {want[1]}")
 
@@ -93,6 +97,7 @@ def test_counts_and_badge_over_every_start_year(grid):
             problems.equal(len(boe_lines), 1, where + ", BoE count")
             if boe_lines:
                 _check_line(problems, boe_lines[0], None, boe, start, int(boe.index.max()), where + ", BoE")
+                problems.equal(_parsed(boe_lines[0])[4] is not None, True, where + ", BoE years named")
             problems.equal(none, [], where + ", BoE message")
         else:
             problems.equal((boe_lines, len(none)), ([], 1), where + ", BoE message")

@@ -214,17 +214,19 @@ def _counts(source: str, start: str, end: str) -> alt.Chart:
 
 
 LINE = badges.LINE
-# "<deficits> of <years> years in deficit (<share>), <first>-<last>" in Vega (the pandas twin: _count_text)
-SPAN = "(datum.first == datum.last ? '' + datum.first : datum.first + '\u2013' + datum.last)"
+# "<deficits> of <years> years in deficit (<share>)" in Vega, and ", <first>-<last>" (the pandas twin:
+# _count_text); short, so that a line fits a 320 px screen
 COUNT_TEXT = ("datum.deficits + ' of ' + datum.years + (datum.years == 1 ? ' year' : ' years') + ' in deficit (' + "
-              f"format(datum.share, '.0%') + '), ' + {SPAN}")
+              "format(datum.share, '.0%') + ')'")
+SPAN = "', ' + (datum.first == datum.last ? '' + datum.first : datum.first + '\u2013' + datum.last)"
 
 
-def _count_text(c: dict) -> str:
-    """The pandas twin of :data:`COUNT_TEXT` for a :func:`deficit_count`."""
-    span = str(c["first"]) if c["first"] == c["last"] else f"{c['first']}\u2013{c['last']}"
-    return (f"{c['deficits']} of {c['years']} year{'' if c['years'] == 1 else 's'} in deficit ({c['share']:.0%}), "
-            f"{span}")
+def _count_text(c: dict, span: bool = False) -> str:
+    """The pandas twin of :data:`COUNT_TEXT` (with ``span``: and of :data:`SPAN`) for a :func:`deficit_count`."""
+    text = f"{c['deficits']} of {c['years']} year{'' if c['years'] == 1 else 's'} in deficit ({c['share']:.0%})"
+    if span:
+        text += ", " + (str(c["first"]) if c["first"] == c["last"] else f"{c['first']}\u2013{c['last']}")
+    return text
 
 
 def _summary(claim: dict, end: int) -> alt.LayerChart:
@@ -244,7 +246,7 @@ def _summary(claim: dict, end: int) -> alt.LayerChart:
               .transform_window(row="row_number()", sort=[alt.SortField("series")])
               .transform_calculate(text="datum.series + ': ' + " + COUNT_TEXT,
                                    ypix=f"{top} + (datum.row - 1) * {LINE}")
-              .mark_text(align="left", baseline="top", x=0, fontSize=12)
+              .mark_text(align="left", baseline="top", x=0, fontSize=badges.BADGE_FONT)
               .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N",
                       color=alt.Color("series:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
                                                                              range=list(COLOURS.values()))))
@@ -291,12 +293,12 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
 def _boe_counts(start: str, last: int) -> alt.LayerChart:
     """The BoE series' years in deficit from ``start`` to its last year; when the start is after that year, a
     line saying so."""
-    counts = (_counts("boe", start, str(last)).transform_calculate(text=COUNT_TEXT)
-              .mark_text(align="left", baseline="top", x=0, y=0, fontSize=12).encode(text="text:N")
+    counts = (_counts("boe", start, str(last)).transform_calculate(text=COUNT_TEXT + " + " + SPAN)
+              .mark_text(align="left", baseline="top", x=0, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
               .properties(name="boe_counts"))
     none = (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} > {last}")
             .transform_calculate(text=f"'No year counted: the series ends in {last}.'")
-            .mark_text(align="left", baseline="top", x=0, y=0, fontSize=12).encode(text="text:N")
+            .mark_text(align="left", baseline="top", x=0, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
             .properties(name="boe_none"))
     return alt.layer(counts, none).properties(width=WIDTH, height=LINE + 2)
 
@@ -393,7 +395,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
     both = pd.concat(wdi.values(), ignore_index=True)
     colour = alt.Color("series:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
                        legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
-    boe_text = (_count_text(b) if b["years"] else
+    boe_text = (_count_text(b, span=True) if b["years"] else
                 f"No year counted: the series ends in {int(boe['year'].max())}.")
     long = alt.vconcat(
         alt.Chart(pd.DataFrame({"text": [boe_text]})).mark_text(align="left", baseline="top", x=0, y=0, fontSize=12)
