@@ -44,7 +44,8 @@ def test_sources_json(api, data_env, capsys):
     assert code == EXIT_OK and list(rows) == list(registry.sources())
     for sid, row in rows.items():
         assert {"id", "api", "licence", "snapshot", "title", "vintages", "latest_vintage"} <= set(row)
-        assert row["snapshot"] == "ok" and row["licence"] == registry.get(sid).licence
+        want = "ok" if registry.get(sid).snapshot is not None else "live only"
+        assert row["snapshot"] == want and row["licence"] == registry.get(sid).licence
     assert rows["gdp_deflator"]["vintages"] == [vintage] and rows["gdp_deflator"]["latest_vintage"] == vintage
     assert rows["riaa_sales"]["latest_vintage"] is None and rows["riaa_sales"]["live_url"] is None
 
