@@ -105,6 +105,10 @@ class Chapter:
     inputs: Inputs
     facts: dict[str, Fact] = field(default_factory=dict)
 
+    def __post_init__(self):
+        """A chapter's own opening: load what it shows and set its facts (defined here so that the dataclass's
+        ``__init__`` calls the subclass's)."""
+
     def glue(self) -> None:
         glue(self.facts)
 
