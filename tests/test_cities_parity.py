@@ -58,8 +58,8 @@ def test_the_average_line_moves_with_the_toggle_and_equals_the_oracle(run):
         [line] = mark(got, "cities_mean", str(setting))
         assert line["average"] == pytest.approx(want[setting["cities_average"]], abs=1e-9), setting
         [text] = mark(got, "cities_mean_text", str(setting))
-        assert text["__text"] == (f"City average ({setting['cities_average']}): "
-                                  f"{want[setting['cities_average']]:.1f}% (black line)"), setting
+        how = "(weighted by workers)" if setting["cities_average"] == "weighted" else "(unweighted, as in the paper)"
+        assert text["__text"] == (f"Black line: city average, {want[setting['cities_average']]:.1f}%\n{how}"), setting
         [ew_line] = mark(got, "cities_ew", str(setting))
         assert ew_line["share"] == pytest.approx(ew, abs=1e-9)
         [ew_text] = mark(got, "cities_ew_text", str(setting))

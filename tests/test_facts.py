@@ -23,6 +23,13 @@ def ch1():
 
 
 @pytest.fixture(scope="module")
+def ch4():
+    from futurecity.chapters import city_value
+
+    return city_value.open()
+
+
+@pytest.fixture(scope="module")
 def ch5():
     return prospects.open()
 
@@ -31,7 +38,7 @@ def values(chapter) -> dict:
     return {name: f.value for name, f in chapter.facts.items()}
 
 
-@pytest.mark.parametrize("doc, opener", [("01-introduction", "ch1"), ("05-prospects", "ch5")])
+@pytest.mark.parametrize("doc, opener", [("01-introduction", "ch1"), ("04-city-value", "ch4"), ("05-prospects", "ch5")])
 def test_every_glued_name_in_the_prose_is_a_fact_with_its_provenance(doc, opener, request):
     chapter = request.getfixturevalue(opener)
     nb = nbformat.read(PROJECT / "chapters" / f"{doc}.ipynb", as_version=4)

@@ -19,7 +19,7 @@ from futurecity.claims.measures import Inputs
 from futurecity.topics import trade
 from vega_eval import marks
 
-COUNT = re.compile(r"^(?:(UK|US): )?(\d+) of (\d+) years? in deficit \((\d+)%\)(?:, (\d{4})(?:\u2013(\d{4}))?)?$")
+COUNT = re.compile(r"^(?:(UK|US): )?(\d+) of (\d+) years? in deficit \((\d+)%\)(?:\n(\d{4})(?:\u2013(\d{4}))?)?$")  # years on a line of their own
 LABEL = {"GBR": "UK", "USA": "US"}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from futurecity.chapters.common import Chapter, claim_facts, data_basis
 from futurecity.claims import evaluate, ledger
 from futurecity.claims.measures import Inputs
-from futurecity.topics import longrun
+from futurecity.topics import cities, longrun, trade
 from futurecity.viz import tables
 from futurecity.viz.controls import interact
 
@@ -29,6 +29,8 @@ class CityValue(Chapter):
             **claim_facts(self.results, CLAIMS),
             "data_basis": data_basis(self.inputs.vintage),
             **longrun.decline_facts(self.inputs, uk_window, us_window),
+            **cities.facts(self.inputs),
+            **trade.facts(self.inputs),
         }
 
     def _longrun(self, chart):
@@ -41,6 +43,23 @@ class CityValue(Chapter):
     def longrun_widgets(self):
         """The same chart computed in pandas, with ipywidgets, for readers running Jupyter."""
         interact(lambda **v: self._longrun(longrun.longrun_view(self.shares, **v)), *self.controls)
+
+    def city_figure(self):
+        """Manufacturing's share of workplace jobs in each city of England and Wales, 2011, with the unweighted or
+        the employment-weighted average and a city to highlight."""
+        return cities.city_figure(self.inputs)
+
+    def city_widgets(self):
+        """The same chart computed in pandas, with ipywidgets, for readers running Jupyter."""
+        cities.city_widgets(self.inputs)
+
+    def trade_figure(self):
+        """The UK and US trade balances, the years in deficit counted from a first year the reader chooses."""
+        return trade.trade_figure(self.inputs)
+
+    def trade_widgets(self):
+        """The same chart computed in pandas, with ipywidgets, for readers running Jupyter."""
+        trade.trade_widgets(self.inputs)
 
     def claims_table(self):
         """The section's claims as the book's claims table."""

@@ -381,22 +381,23 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control):
         name="cities_ew")
     plot = alt.layer(bars, mean_rule, ew_rule).properties(width=WIDTH, height=alt.Step(12))
     line = {"align": "left", "baseline": "top", "x": 0, "fontSize": 12}
+    # two lines each, none over 32 characters, so that they fit a 320 px screen
     mean_text = averaged.transform_calculate(
-        text=f"'City average (' + ({avg} == 'weighted' ? 'weighted' : 'unweighted') + '): ' + "
-             "format(datum.average, '.1f') + '% (black line)'").mark_text(**line, y=0).encode(
-        text="text:N").properties(name="cities_mean_text")
+        text="'Black line: city average, ' + format(datum.average, '.1f') + '%\\n' + "
+             f"({avg} == 'weighted' ? '(weighted by workers)' : '(unweighted, as in the paper)')").mark_text(
+        **line, y=0, lineBreak="\n").encode(text="text:N").properties(name="cities_mean_text")
     ew_text = ew_row.transform_calculate(
-        text="'England and Wales: ' + format(datum.share, '.1f') + '% (dashed)'").mark_text(
-        **line, y=16, color="#555555").encode(text="text:N").properties(name="cities_ew_text")
+        text="'Dashed line: England and Wales,\\n' + format(datum.share, '.1f') + '%'").mark_text(
+        **line, y=34, color="#555555", lineBreak="\n").encode(text="text:N").properties(name="cities_ew_text")
     picked = (cities_only
               .transform_window(rank="rank()", n="count()", sort=[alt.SortField("share", order="descending")],
                                 frame=[None, None])
               .transform_filter(f"datum.city == {chosen}")
               .transform_calculate(text="datum.city + ': ' + format(datum.share, '.1f') + '%, rank ' + "
                                         "datum.rank + ' of ' + datum.n")
-              .mark_text(**line, y=32, color=HIGHLIGHT, fontWeight="bold").encode(text="text:N")
+              .mark_text(**line, y=68, color=HIGHLIGHT, fontWeight="bold").encode(text="text:N")
               .properties(name="cities_pick_text"))
-    header = alt.layer(mean_text, ew_text, picked).properties(width=WIDTH, height=48)
+    header = alt.layer(mean_text, ew_text, picked).properties(width=WIDTH, height=84)
     chart = alt.vconcat(header, plot, data=data, spacing=4)
     return bind(chart, average, city)
 

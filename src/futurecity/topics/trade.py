@@ -216,16 +216,20 @@ def _counts(source: str, start: str, end: str) -> alt.Chart:
 LINE = badges.LINE
 # "<deficits> of <years> years in deficit (<share>)" in Vega, and ", <first>-<last>" (the pandas twin:
 # _count_text); short, so that a line fits a 320 px screen
+# Every view's y axis takes exactly Y_EXTENT pixels, and the texts above the plots start that far left of them, at
+# the chart's edge: a phone's column is then all theirs.
+Y_EXTENT = 40
+Y_AXIS = alt.Axis(minExtent=Y_EXTENT, maxExtent=Y_EXTENT, labelLimit=Y_EXTENT - 6)
 COUNT_TEXT = ("datum.deficits + ' of ' + datum.years + (datum.years == 1 ? ' year' : ' years') + ' in deficit (' + "
               "format(datum.share, '.0%') + ')'")
-SPAN = "', ' + (datum.first == datum.last ? '' + datum.first : datum.first + '\u2013' + datum.last)"
+SPAN = "'\\n' + (datum.first == datum.last ? '' + datum.first : datum.first + '\u2013' + datum.last)"  # own line
 
 
 def _count_text(c: dict, span: bool = False) -> str:
     """The pandas twin of :data:`COUNT_TEXT` (with ``span``: and of :data:`SPAN`) for a :func:`deficit_count`."""
     text = f"{c['deficits']} of {c['years']} year{'' if c['years'] == 1 else 's'} in deficit ({c['share']:.0%})"
     if span:
-        text += ", " + (str(c["first"]) if c["first"] == c["last"] else f"{c['first']}\u2013{c['last']}")
+        text += "\n" + (str(c["first"]) if c["first"] == c["last"] else f"{c['first']}\u2013{c['last']}")
     return text
 
 
@@ -237,7 +241,7 @@ def _summary(claim: dict, end: int) -> alt.LayerChart:
                                                                 range=list(badges.COLOURS.values())))
     badge = (_counts("wdi", START, str(end)).transform_aggregate(value="min(share)")
              .transform_calculate(**calc)
-             .mark_text(align="left", baseline="top", x=0, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
+             .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
                         lineHeight=LINE)
              .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
              .properties(name=badges.badge_name(CLAIM_ID)))
@@ -246,7 +250,7 @@ def _summary(claim: dict, end: int) -> alt.LayerChart:
               .transform_window(row="row_number()", sort=[alt.SortField("series")])
               .transform_calculate(text="datum.series + ': ' + " + COUNT_TEXT,
                                    ypix=f"{top} + (datum.row - 1) * {LINE}")
-              .mark_text(align="left", baseline="top", x=0, fontSize=badges.BADGE_FONT)
+              .mark_text(align="left", baseline="top", x=-Y_EXTENT, fontSize=badges.BADGE_FONT)
               .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N",
                       color=alt.Color("series:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
                                                                              range=list(COLOURS.values()))))
@@ -254,12 +258,12 @@ def _summary(claim: dict, end: int) -> alt.LayerChart:
     return alt.layer(badge, counts).properties(width=WIDTH, height=top + 2 * LINE + 4)
 
 
-def _window(start: str, end: str, name: str) -> alt.Chart:
+def _window(start: str, end: str, name: str, scale: alt.Scale) -> alt.Chart:
     """A grey band over the years counted (whole years: from half a year before the start to half after the end)."""
     return (alt.Chart().transform_aggregate(rows="count()")
             .transform_calculate(x1=f"{start} - 0.5", x2=f"{end} + 0.5")
             .mark_rect(color=MUTED, opacity=0.25)
-            .encode(x="x1:Q", x2="x2:Q").properties(name=f"{name}_band"))
+            .encode(x=alt.X("x1:Q", scale=scale), x2="x2:Q").properties(name=f"{name}_band"))  # the lines' scale
 
 
 def _zero(name: str) -> alt.Chart:
@@ -276,10 +280,10 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
                     first_year: int, last_year: int) -> alt.LayerChart:
     """Lines and dots of one source's balances with the zero line (deficits below it) and the band of years
     counted; a dot is faded when its year is not counted. Dots carry the tooltips."""
-    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=6),
-              scale=alt.Scale(domain=[first_year, last_year], nice=False))
+    scale = alt.Scale(domain=[first_year, last_year], nice=False, zero=False)
+    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=6), scale=scale)
     what = "nominal GDP" if source == "boe" else "GDP"
-    y = alt.Y("value:Q", title=["% of " + what, "below 0: deficit"])
+    y = alt.Y("value:Q", title=None, axis=Y_AXIS)  # the unit is in the titles; texts start left of the axis
     rows = (alt.Chart().transform_filter(f"datum.source == '{source}'")
             .transform_calculate(state="datum.value < 0 ? 'deficit' : 'surplus or balance'",
                                  counted=f"datum.year >= {start} && datum.year <= {end} ? 1 : 0"))
@@ -287,20 +291,21 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
     dots = rows.mark_circle(size=24).encode(
         x=x, y=y, color=colour, tooltip=_tooltip(what),
         opacity=alt.condition("datum.counted == 1", alt.value(1.0), alt.value(0.3))).properties(name=f"{name}_dots")
-    return alt.layer(_window(start, end, name), _zero(name), line, dots).properties(width=WIDTH, height=height)
+    return alt.layer(_window(start, end, name, scale), _zero(name), line, dots).properties(width=WIDTH, height=height)
 
 
 def _boe_counts(start: str, last: int) -> alt.LayerChart:
     """The BoE series' years in deficit from ``start`` to its last year; when the start is after that year, a
     line saying so."""
     counts = (_counts("boe", start, str(last)).transform_calculate(text=COUNT_TEXT + " + " + SPAN)
-              .mark_text(align="left", baseline="top", x=0, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
-              .properties(name="boe_counts"))
+              .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
+                         lineHeight=LINE)
+              .encode(text="text:N").properties(name="boe_counts"))
     none = (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} > {last}")
             .transform_calculate(text=f"'No year counted: the series ends in {last}.'")
-            .mark_text(align="left", baseline="top", x=0, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
+            .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
             .properties(name="boe_none"))
-    return alt.layer(counts, none).properties(width=WIDTH, height=LINE + 2)
+    return alt.layer(counts, none).properties(width=WIDTH, height=2 * LINE + 2)
 
 
 def trade_chart(found: dict[str, pd.DataFrame], start: Control, claim: dict) -> alt.VConcatChart:
@@ -318,13 +323,13 @@ def trade_chart(found: dict[str, pd.DataFrame], start: Control, claim: dict) -> 
     colour = alt.Color("series:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
                        legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
     boe_colour = alt.Color("series:N", scale=alt.Scale(domain=[BOE_LABEL], range=[PALETTE[0]]), legend=None)
-    chart = alt.vconcat(
+    chart = alt.concat(
         _summary(claim, end),
         _balance_layers("wdi", START, str(end), "trade", colour, 240, w_first, w_last),
         alt.vconcat(_boe_counts(START, b_last),
                     _balance_layers("boe", START, str(b_last), "boe", boe_colour, 150, b_first, b_last),
-                    spacing=2, title=alt.Title(f"UK since {b_first}, Bank of England", fontSize=12)),
-        data=chart_data(found), spacing=12,
+                    spacing=2, title=alt.Title([f"UK since {b_first}, Bank of England", "% of GDP"], fontSize=12)),
+        data=chart_data(found), spacing=12, columns=1, align="none",  # texts start at the left edge, not the plots'
     ).resolve_scale(color="independent")
     return bind(chart, start)
 
@@ -372,7 +377,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
     boe = found["BOE"]
     b = deficit_count(boe, start, int(boe["year"].max()))
     text = alt.Chart(pd.DataFrame({"text": lines, "row": range(len(lines))})).mark_text(
-        align="left", baseline="top", x=0, fontSize=12).encode(
+        align="left", baseline="top", x=-Y_EXTENT, fontSize=12).encode(
         y=alt.Y("row:O", axis=None), text="text:N").properties(width=WIDTH, height=len(lines) * LINE + 4)
 
     def panel(frame: pd.DataFrame, last: int, colour, height: int):
@@ -381,7 +386,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
         what = "nominal GDP" if frame is boe else "GDP"
         x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=6),
                   scale=alt.Scale(domain=[int(frame["year"].min()), int(frame["year"].max())], nice=False))
-        y = alt.Y("value:Q", title=["% of " + what, "below 0: deficit"])
+        y = alt.Y("value:Q", title=None, axis=Y_AXIS)  # the unit is in the titles; texts start left of the axis
         band = alt.Chart(pd.DataFrame({"x1": [start - 0.5], "x2": [last + 0.5]})).mark_rect(
             color=MUTED, opacity=0.25).encode(x="x1:Q", x2="x2:Q")
         zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
@@ -398,10 +403,11 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
     boe_text = (_count_text(b, span=True) if b["years"] else
                 f"No year counted: the series ends in {int(boe['year'].max())}.")
     long = alt.vconcat(
-        alt.Chart(pd.DataFrame({"text": [boe_text]})).mark_text(align="left", baseline="top", x=0, y=0, fontSize=12)
-        .encode(text="text:N").properties(width=WIDTH, height=LINE + 2),
+        alt.Chart(pd.DataFrame({"text": [boe_text]})).mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=12,
+                                                                lineBreak="\n", lineHeight=LINE)
+        .encode(text="text:N").properties(width=WIDTH, height=2 * LINE + 2),
         panel(boe, int(boe["year"].max()), alt.value(PALETTE[0]), 150), spacing=2,
-        title=alt.Title(f"UK since {int(boe['year'].min())}, Bank of England", fontSize=12))
+        title=alt.Title([f"UK since {int(boe['year'].min())}, Bank of England", "% of GDP"], fontSize=12))
     return alt.vconcat(text, panel(both, end, colour, 240), long, spacing=12).resolve_scale(color="independent")
 
 
