@@ -32,10 +32,11 @@ def claim_facts(results: list[dict], ids: tuple[str, ...], values: bool = True) 
     for cid in ids:
         r = found[cid]
         key, years = claim_key(cid), f"{r['window']['start']}-{r['window']['end']}"
+        when = f", {years}" if r["window"]["start"] is not None else ""
         out[f"{key}_paper"] = Fact(r["paper_value"], f"the paper's value of {cid} ({r['unit']})", claim=cid)
         if values:
             prov = {"sources": tuple(r["sources"]), "vintage": r["vintage_label"], "claim": cid}
-            out[f"{key}_value"] = Fact(r["value"], f"{r['label']}, {years}, recomputed ({r['unit']})", **prov)
+            out[f"{key}_value"] = Fact(r["value"], f"{r['label']}{when}, recomputed ({r['unit']})", **prov)
             out[f"{key}_status"] = Fact(r["status"], f"status of {cid} under its rule in the ledger", **prov)
     return out
 

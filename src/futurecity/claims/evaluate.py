@@ -36,7 +36,8 @@ def _vintage(claim: dict, inputs: Inputs) -> tuple[str | None, str]:
 
 def _judged_note(claim: dict, value: float, status: str, start: int, end: int) -> str:
     rule, paper = claim["rule"], claim["paper_value"]
-    text = f"{start}-{end}: recomputed {value:g} ({claim['unit']}); the rule asks for {rules.describe_rule(rule)}"
+    years = f"{start}-{end}" if start is not None else "one cross-section (no window)"
+    text = f"{years}: recomputed {value:g} ({claim['unit']}); the rule asks for {rules.describe_rule(rule)}"
     text += f" ({paper:g})." if paper is not None else "."
     if status == rules.DIFFERS and rule["kind"] == "within":
         text += f" Off by {value - paper:+.2f}."

@@ -1,0 +1,361 @@
+"""Automation exposure: Frey and Osborne's probabilities of computerisation weighted by US employment (claim C2-1).
+
+One source, ``frey_osborne``: the probability of computerisation Frey and Osborne (2017) estimated for 702 US
+occupations (SOC 2010), merged by plotly with the BLS Occupational Employment Statistics of May 2016
+(employment, median annual wage) and the typical education for entry. Employment is the file's
+``numbEmployed`` column: its ``employed_may2016`` column is shifted on two rows (see the parser).
+
+The share of jobs "at high risk" above a threshold is the employment in occupations whose probability is above
+the threshold over all employment in the file (:func:`share_above`); Frey and Osborne call a probability above
+0.7 high risk, and their headline (about 47% of US employment) used 2010 employment weights, not May 2016's, so
+the same probabilities weighted by later jobs need not give the same share.
+
+Groups: the typical education for entry (the file's own eight levels) and wage bands of the occupation's median
+annual wage (:data:`WAGE_BANDS`, our choice of round dollar limits). The browser chart computes every share for
+the threshold the reader picks; :func:`automation_view` is its pandas twin.
+
+What a chapter calls: :func:`facts`, :func:`automation_figure`, :func:`automation_widgets`; the measure of C2-1
+is ``frey_osborne_share_above``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+
+from futurecity.claims import ledger, rules
+from futurecity.claims.measures import Inputs, measure
+from futurecity.facts import Fact, constant, fact
+from futurecity.viz import badges, labels
+from futurecity.viz.controls import Control, bind, interact
+from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
+
+SOURCE = "frey_osborne"
+CLAIM_ID = "C2-1"
+HIGH = 0.7  # Frey and Osborne's "high risk": a probability above 0.7 (and "low risk" below 0.3)
+LOW = 0.3
+THRESHOLD, GROUP = "auto_threshold", "auto_group"  # the controls' parameters
+GROUPS = ("education", "wage")
+GROUP_LABELS = ("education for entry", "median wage")
+EDUCATION = ("No formal educational credential", "High school diploma or equivalent", "Some college, no degree",
+             "Postsecondary nondegree award", "Associate's degree", "Bachelor's degree", "Master's degree",
+             "Doctoral or professional degree")
+# median annual wage bands, US dollars (lower limit included): our choice of round limits, a definition
+WAGE_BANDS = ((0, "under $30,000"), (30000, "$30,000 to $39,999"), (40000, "$40,000 to $59,999"),
+              (60000, "$60,000 to $79,999"), (80000, "$80,000 or more"))
+BIN = 0.05  # the histogram's width of a probability bin
+LINE = badges.LINE
+FONT = badges.BADGE_FONT
+ABOVE, BELOW = "above the threshold", "at or below it"
+ROLE_COLOURS = {ABOVE: HIGHLIGHT, BELOW: PALETTE[4]}
+Y_EXTENT = 150  # the group chart's label column; texts above start at the chart's left edge
+
+
+# --- the model ---------------------------------------------------------------------------------------------------
+
+def wage_band(wage: float) -> str:
+    """The band of :data:`WAGE_BANDS` a median annual wage falls in."""
+    found = WAGE_BANDS[0][1]
+    for lower, name in WAGE_BANDS:
+        if wage >= lower:
+            found = name
+    return found
+
+
+def occupations(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per occupation with its probability, employment, median wage, education and wage band; refuses a
+    frame with a missing probability or employment, a probability outside 0-1, or an education level not in
+    :data:`EDUCATION`. Provenance kept."""
+    need = frame[["probability", "employed"]]
+    if need.isna().any().any():
+        raise ValueError(f"{SOURCE}: {int(need.isna().any(axis=1).sum())} occupations lack a probability or an "
+                         "employment count")
+    if not frame["probability"].between(0, 1).all():
+        raise ValueError(f"{SOURCE}: probabilities outside 0-1")
+    unknown = sorted(set(frame["education"].dropna()) - set(EDUCATION))
+    if unknown:
+        raise ValueError(f"{SOURCE}: education levels not known to the chapter: {unknown}")
+    out = pd.DataFrame({"soc_code": frame["soc_code"].astype(str), "occupation": frame["occupation"].astype(str),
+                        "probability": frame["probability"].astype(float),
+                        "employed": frame["employed"].astype(float), "wage": frame["median_wage"].astype(float),
+                        "education": frame["education"].astype(str)})
+    out["wage_band"] = out["wage"].map(wage_band)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def table(inputs: Inputs) -> pd.DataFrame:
+    """:func:`occupations` of the inputs, computed once."""
+    return inputs.derived("automation.table", lambda: occupations(inputs.frame(SOURCE)))
+
+
+def share_above(occ: pd.DataFrame, threshold: float) -> float:
+    """Per cent of employment in occupations whose probability of computerisation is above ``threshold``."""
+    return float(occ.loc[occ["probability"] > threshold, "employed"].sum() / occ["employed"].sum() * 100)
+
+
+def by_group(occ: pd.DataFrame, threshold: float, group: str = "education") -> pd.DataFrame:
+    """Per group (education level or wage band, in their own order): employment, employment above the threshold,
+    its share (per cent) and the number of occupations."""
+    column, order = ("education", EDUCATION) if group == "education" else ("wage_band", [n for _, n in WAGE_BANDS])
+    rows = []
+    for name in order:
+        g = occ[occ[column] == name]
+        if g.empty:
+            continue
+        above = float(g.loc[g["probability"] > threshold, "employed"].sum())
+        rows.append({"group": name, "employed": float(g["employed"].sum()), "above": above,
+                     "share": above / float(g["employed"].sum()) * 100, "occupations": len(g)})
+    return pd.DataFrame(rows)
+
+
+@measure("frey_osborne_share_above", sources=(SOURCE,))
+def measure_share_above(inputs: Inputs, p: dict, start, end) -> float:
+    """C2-1: the per cent of US employment (the file's May 2016 weights) in occupations whose probability of
+    computerisation is above the ledger's ``threshold`` (one cross-section: no window)."""
+    return share_above(table(inputs), float(p["threshold"]))
+
+
+# --- the facts a chapter quotes ------------------------------------------------------------------------------
+
+def facts(inputs: Inputs) -> dict[str, Fact]:
+    """The numbers the chapter's prose quotes about automation exposure, each a Fact: ``auto_occupations_n``,
+    ``auto_employed_m`` (millions), ``auto_high`` (threshold 0.7), ``auto_high_share`` (% of employment above it,
+    C2-1's value), ``auto_high_m``, ``auto_high_occ_n``, ``auto_low_share`` (below 0.3), ``auto_mid_share``,
+    ``auto_at_high_n`` (occupations exactly at 0.7, not counted), per education level the shares of the least
+    and most educated (``auto_edu_none_share``, ``auto_edu_hs_share``, ``auto_edu_ba_share``,
+    ``auto_edu_doc_share``), per wage band the lowest and highest (``auto_wage_low_share``,
+    ``auto_wage_high_share``, with ``auto_wage_low_band`` / ``auto_wage_high_band``), ``auto_vintage``."""
+    occ = table(inputs)
+    total = occ["employed"].sum()
+    above = occ[occ["probability"] > HIGH]
+    low = occ[occ["probability"] < LOW]
+    edu = by_group(occ, HIGH, "education").set_index("group")["share"]
+    wage = by_group(occ, HIGH, "wage").set_index("group")["share"]
+    first_band, last_band = WAGE_BANDS[0][1], WAGE_BANDS[-1][1]
+    return {
+        "auto_occupations_n": fact(len(occ), "occupations in the Frey and Osborne file", occ),
+        "auto_employed_m": fact(total / 1e6, "US employment in those occupations, May 2016, millions", occ),
+        "auto_high": constant(HIGH, "Frey and Osborne's high-risk threshold (probability above it)"),
+        "auto_low": constant(LOW, "Frey and Osborne's low-risk threshold (probability below it)"),
+        "auto_high_share": fact(share_above(occ, HIGH), f"% of US employment (May 2016 weights) in occupations with "
+                                f"a probability of computerisation above {HIGH}", occ, claim=CLAIM_ID),
+        "auto_high_m": fact(above["employed"].sum() / 1e6, f"US employment above {HIGH}, millions", occ),
+        "auto_high_occ_n": fact(len(above), f"occupations with a probability above {HIGH}", occ),
+        "auto_at_high_n": fact(int((occ["probability"] == HIGH).sum()), f"occupations with a probability of exactly "
+                               f"{HIGH} (not above it)", occ),
+        "auto_low_share": fact(low["employed"].sum() / total * 100, f"% of employment with a probability below {LOW}",
+                               occ),
+        "auto_mid_share": fact(100 - share_above(occ, HIGH) - low["employed"].sum() / total * 100,
+                               f"% of employment with a probability from {LOW} to {HIGH}", occ),
+        "auto_edu_none_share": fact(float(edu[EDUCATION[0]]), f"% of employment above {HIGH}, occupations needing "
+                                    "no formal educational credential", occ),
+        "auto_edu_hs_share": fact(float(edu[EDUCATION[1]]), f"% above {HIGH}, occupations needing a high school "
+                                  "diploma", occ),
+        "auto_edu_ba_share": fact(float(edu["Bachelor's degree"]), f"% above {HIGH}, occupations needing a "
+                                  "bachelor's degree", occ),
+        "auto_edu_doc_share": fact(float(edu[EDUCATION[-1]]), f"% above {HIGH}, occupations needing a doctoral or "
+                                   "professional degree", occ),
+        "auto_wage_low_band": constant(first_band, "the lowest median-wage band (our choice of limits)"),
+        "auto_wage_high_band": constant(last_band, "the highest median-wage band (our choice of limits)"),
+        "auto_wage_low_share": fact(float(wage[first_band]), f"% above {HIGH}, occupations with a median wage "
+                                    f"{first_band}", occ),
+        "auto_wage_high_share": fact(float(wage[last_band]), f"% above {HIGH}, occupations with a median wage "
+                                     f"{last_band}", occ),
+        "auto_vintage": fact(occ.attrs.get("vintage_label", ""), "the Frey and Osborne file read", occ),
+    }
+
+
+# --- the chart -----------------------------------------------------------------------------------------------
+
+def chart_data(occ: pd.DataFrame) -> pd.DataFrame:
+    """What the chart embeds: one row per occupation (code, title, probability, employment, wage, education,
+    wage band, and the place of each group in its order)."""
+    edu_order = {n: i for i, n in enumerate(EDUCATION)}
+    wage_order = {n: i for i, (_, n) in enumerate(WAGE_BANDS)}
+    out = occ[["soc_code", "occupation", "probability", "employed", "wage", "education", "wage_band"]].copy()
+    out["edu_order"] = out["education"].map(edu_order).astype("int64")
+    out["wage_order"] = out["wage_band"].map(wage_order).astype("int64")
+    return out
+
+
+def controls() -> tuple[Control, Control]:
+    """The high-risk threshold (0.05 to 0.95, Frey and Osborne's 0.7 at first) and the grouping of the lower
+    chart (education for entry or median-wage band)."""
+    return (Control.range(THRESHOLD, 0.05, 0.95, 0.05, HIGH, "High risk above"),
+            Control.radio(GROUP, GROUPS, GROUPS[0], "Group by", labels=GROUP_LABELS))
+
+
+def _claim() -> dict:
+    return ledger.definition(CLAIM_ID, ledger.chapter_claims(2))
+
+
+def _lit(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+ON_CLAIM = f"abs({THRESHOLD} - {HIGH}) < 1e-9"
+
+
+def badge_expressions(claim: dict) -> dict[str, str]:
+    """Vega expressions ``verdict`` and ``badge`` for C2-1: the verdict of the ledger's rule at the claim's
+    threshold, 'another threshold' at any other; three lines, none over badges.LINE_CHARS characters."""
+    threshold = claim["measure"]["threshold"]
+    on = f"abs({THRESHOLD} - {threshold}) < 1e-9"
+    verdict = f"{on} ? ({rules.verdict_expression(claim['rule'], 'datum.value', claim['paper_value'])}) : " \
+              f"'another threshold'"
+    head = _lit(f"{claim['id']} {claim['label']}\npaper {claim['paper_value']:g}%, here ")
+    badge = (f"{head} + format(datum.value, '.1f') + '%\\nabove ' + format({THRESHOLD}, '.2f') + ': ' + "
+             f"datum.verdict")
+    return {"verdict": verdict, "badge": badge}
+
+
+VERDICT_COLOURS = {**badges.COLOURS, "another threshold": badges.COLOURS[badges.ANOTHER_WINDOW]}
+
+
+def _shares() -> alt.Chart:
+    """One datum: employment above the threshold, all employment, their share (per cent), occupations above."""
+    return (alt.Chart().transform_calculate(above=f"datum.probability > {THRESHOLD} ? datum.employed : 0",
+                                            n_above=f"datum.probability > {THRESHOLD} ? 1 : 0")
+            .transform_aggregate(above="sum(above)", total="sum(employed)", n_above="sum(n_above)", n="count()")
+            .transform_calculate(value="datum.above / datum.total * 100"))
+
+
+SUMMARY_TEXT = ("'Above ' + format(" + THRESHOLD + ", '.2f') + ': ' + format(datum.value, '.1f') + "
+                "'% of US jobs,\\n' + format(datum.above / 1e6, '.1f') + ' of ' + format(datum.total / 1e6, '.1f') + "
+                "' million, in ' + datum.n_above + ' of ' + datum.n + '\\noccupations (May 2016 weights)'")
+
+
+def _summary(claim: dict) -> alt.LayerChart:
+    calc = badge_expressions(claim)
+    colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLOURS),
+                                                                range=list(VERDICT_COLOURS.values())))
+    badge = (_shares().transform_calculate(verdict=calc["verdict"]).transform_calculate(badge=calc["badge"])
+             .mark_text(align="left", baseline="top", x=0, y=0, fontSize=FONT, lineBreak="\n", lineHeight=LINE)
+             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
+             .properties(name=badges.badge_name(CLAIM_ID)))
+    summary = (_shares().transform_calculate(text=SUMMARY_TEXT)
+               .mark_text(align="left", baseline="top", x=0, y=badges.top(1), fontSize=FONT, lineBreak="\n",
+                          lineHeight=LINE)
+               .encode(text="text:N").properties(name="auto_summary"))
+    return alt.layer(badge, summary).properties(width=WIDTH, height=badges.top(1, 3) + 2)
+
+
+def _histogram() -> alt.LayerChart:
+    role = alt.Color("role:N", scale=alt.Scale(domain=list(ROLE_COLOURS), range=list(ROLE_COLOURS.values())),
+                     legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
+    bars = (alt.Chart()
+            .transform_calculate(bin0=f"floor(datum.probability / {BIN} + 1e-9) * {BIN}",
+                                 role=f"datum.probability > {THRESHOLD} ? '{ABOVE}' : '{BELOW}'")
+            .transform_calculate(bin0=f"min(datum.bin0, {1 - BIN})", bin1=f"min(datum.bin0, {1 - BIN}) + {BIN}")
+            .transform_aggregate(jobs="sum(employed)", occupations="count()", groupby=["bin0", "bin1", "role"])
+            .transform_calculate(millions="datum.jobs / 1e6")
+            .mark_bar(stroke="white", strokeWidth=0.5)
+            .encode(x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1]),
+                            axis=alt.Axis(format=".1f", tickCount=5)),
+                    x2="bin1:Q",
+                    y=alt.Y("sum(millions):Q", title="US jobs, millions", stack=True),
+                    color=role,
+                    tooltip=[alt.Tooltip("bin0:Q", title="Probability from", format=".2f"),
+                             alt.Tooltip("role:N", title="Threshold"),
+                             alt.Tooltip("sum(millions):Q", title="Jobs, millions", format=".2f"),
+                             alt.Tooltip("sum(occupations):Q", title="Occupations")])
+            .properties(name="auto_bins"))
+    rule = (alt.Chart().transform_aggregate(rows="count()").transform_calculate(t=THRESHOLD)
+            .mark_rule(color="black", strokeWidth=1.5).encode(x="t:Q").properties(name="auto_rule"))
+    return alt.layer(bars, rule).properties(width=WIDTH, height=180)
+
+
+def _group_chart() -> alt.LayerChart:
+    names = [*EDUCATION, *(n for _, n in WAGE_BANDS)]
+    rows = (alt.Chart()
+            .transform_calculate(group=f"{GROUP} == 'wage' ? datum.wage_band : datum.education",
+                                 order=f"{GROUP} == 'wage' ? datum.wage_order : datum.edu_order",
+                                 above=f"datum.probability > {THRESHOLD} ? datum.employed : 0")
+            .transform_aggregate(above="sum(above)", employed="sum(employed)", occupations="count()",
+                                 groupby=["group", "order"])
+            .transform_calculate(share="datum.above / datum.employed * 100"))
+    y = alt.Y("group:N", title=None, sort=alt.EncodingSortField("order", op="min"),
+              axis=alt.Axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, labelFontSize=11,
+                            minExtent=Y_EXTENT, maxExtent=Y_EXTENT))
+    x = alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100]))
+    bars = rows.mark_bar(color=HIGHLIGHT).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("group:N", title="Group"),
+                           alt.Tooltip("share:Q", title="% of jobs above", format=".1f"),
+                           alt.Tooltip("employed:Q", title="Jobs", format=","),
+                           alt.Tooltip("occupations:Q", title="Occupations")]).properties(name="auto_groups")
+    text = rows.mark_text(align="left", dx=3, fontSize=FONT).encode(
+        x=x, y=y, text=alt.Text("share:Q", format=".0f")).properties(name="auto_group_labels")
+    return alt.layer(bars, text).properties(width=WIDTH - Y_EXTENT, height=alt.Step(30))
+
+
+def automation_chart(occ: pd.DataFrame, threshold: Control, group: Control, claim: dict) -> alt.VConcatChart:
+    """The browser chart: C2-1's badge and the share of US jobs above the threshold, US jobs by probability of
+    computerisation (above the threshold in orange) and the share above it per education level or wage band,
+    all computed in the browser from one row per occupation."""
+    chart = alt.vconcat(_summary(claim), _histogram(), _group_chart(), data=chart_data(occ), spacing=14)
+    return bind(chart, threshold, group)
+
+
+def _figure(chart, occ: pd.DataFrame, browser: bool) -> alt.TopLevelMixin:
+    how = "the slider" if browser else "the widget"
+    return figure(
+        chart,
+        title="US jobs by risk of computerisation",
+        description=(f"Top: claim C2-1 and the share of US employment in occupations whose probability of "
+                     f"computerisation (Frey and Osborne) is above the threshold set with {how}. Middle: US jobs "
+                     f"by probability, in bins of {BIN}; orange above the threshold. Bottom: the share of each "
+                     "group's jobs above the threshold, by the education typical for entry or by the "
+                     "occupation's median annual wage."),
+        sources=occ,
+        note=("Frey and Osborne weighted their probabilities with 2010 employment; this file carries May 2016 "
+              "employment, so the share at 0.7 need not equal their 47%. Wage bands are our choice of limits."))
+
+
+def automation_figure(inputs: Inputs) -> alt.TopLevelMixin:
+    """The chapter's automation chart, ready to display: the threshold slider and the grouping buttons bound,
+    C2-1's badge, captioned with source, vintage and licence."""
+    occ = table(inputs)
+    return _figure(automation_chart(occ, *controls(), _claim()), occ, browser=True)
+
+
+def automation_view(occ: pd.DataFrame, auto_threshold: float, auto_group: str) -> alt.VConcatChart:
+    """The same model as :func:`automation_chart` computed in pandas for one threshold and grouping."""
+    share = share_above(occ, auto_threshold)
+    above = occ[occ["probability"] > auto_threshold]
+    lines = [f"Above {auto_threshold:.2f}: {share:.1f}% of US jobs,",
+             f"{above['employed'].sum() / 1e6:.1f} of {occ['employed'].sum() / 1e6:.1f} million, in {len(above)} of "
+             f"{len(occ)}", "occupations (May 2016 weights)"]
+    text = alt.Chart(pd.DataFrame({"text": lines, "row": range(len(lines))})).mark_text(
+        align="left", baseline="top", x=0, fontSize=FONT).encode(
+        y=alt.Y("row:O", axis=None), text="text:N").properties(width=WIDTH, height=len(lines) * LINE + 4)
+    binned = occ.assign(bin0=(occ["probability"] / BIN + 1e-9).floordiv(1).mul(BIN).clip(upper=1 - BIN),
+                        role=occ["probability"].gt(auto_threshold).map({True: ABOVE, False: BELOW}))
+    binned = binned.groupby(["bin0", "role"], as_index=False)["employed"].sum()
+    binned["bin1"], binned["millions"] = binned["bin0"] + BIN, binned["employed"] / 1e6
+    hist = alt.Chart(binned).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1])), x2="bin1:Q",
+        y=alt.Y("millions:Q", title="US jobs, millions", stack=True),
+        color=alt.Color("role:N", scale=alt.Scale(domain=list(ROLE_COLOURS), range=list(ROLE_COLOURS.values())),
+                        legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
+    ).properties(width=WIDTH, height=180)
+    groups = by_group(occ, auto_threshold, auto_group)
+    names = list(groups["group"])
+    bars = alt.Chart(groups).mark_bar(color=HIGHLIGHT).encode(
+        x=alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("group:N", sort=names, title=None,
+                axis=alt.Axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, minExtent=Y_EXTENT,
+                              maxExtent=Y_EXTENT)),
+        tooltip=["group:N", alt.Tooltip("share:Q", format=".1f")]).properties(width=WIDTH - Y_EXTENT,
+                                                                               height=alt.Step(30))
+    return alt.vconcat(text, hist, bars, spacing=14)
+
+
+def automation_widgets(inputs: Inputs) -> None:
+    """The automation chart computed in pandas with ipywidgets (threshold, grouping), for readers running
+    Jupyter; shows the widgets and the chart, returns None."""
+    occ = table(inputs)
+    interact(lambda **v: _figure(automation_view(occ, **v), occ, browser=False), *controls())
+    return None
