@@ -612,3 +612,66 @@ def districts_in_no_city_2011() -> list[str]:
     """The 2011 districts whose city is none."""
     p = pua_of_district()
     return sorted(p[p.isna()].index)
+
+
+# --- world/forbes_global2000_2022.csv + world/fortune500_hq_hifld.csv (+ data/forbes_country_evidence.csv,
+# --- data/platform_firms.csv): where the largest firms' value sits and where US headquarters are (chapter 3) ----
+
+@cache
+def forbes_2022() -> pd.DataFrame:
+    """The Forbes file as written (column names unchanged), names stripped of surrounding spaces."""
+    f = pd.read_csv(snapshots() / "world" / "forbes_global2000_2022.csv", dtype={"Organization Name": str})
+    return f.assign(**{"Organization Name": f["Organization Name"].str.strip()})
+
+
+@cache
+def fortune500_2017() -> pd.DataFrame:
+    """The HIFLD Fortune 500 headquarters file as written."""
+    return pd.read_csv(snapshots() / "world" / "fortune500_hq_hifld.csv", dtype={"NAME": str, "STATE": str})
+
+
+def forbes_largest(n: int) -> pd.DataFrame:
+    """The n largest Forbes firms by market value (ties: the better Forbes rank first)."""
+    f = forbes_2022().sort_values(["Market Value (Billions)", "2022 Ranking"], ascending=[False, True])
+    return f.head(n)
+
+
+def evidence_rows() -> pd.DataFrame:
+    """data/forbes_country_evidence.csv as written."""
+    return pd.read_csv(PROJECT / "data" / "forbes_country_evidence.csv", dtype=str, keep_default_na=False)
+
+
+def platform_rows() -> pd.DataFrame:
+    """data/platform_firms.csv as written."""
+    return pd.read_csv(PROJECT / "data" / "platform_firms.csv", dtype=str, keep_default_na=False)
+
+
+def top_n_shares(n: int) -> dict:
+    """For the n largest firms: per cent of their market value held by firms the evidence table settles as US,
+    by the platform firms of the definition table, and the number of firms the evidence leaves unsettled."""
+    top = forbes_largest(n)
+    ev = evidence_rows().set_index("firm")
+    settled_us = {f for f in top["Organization Name"] if ev.loc[f, "country"] == "United States"}
+    platforms = set(platform_rows().query("platform == 'yes'")["firm"])
+    value = top.set_index("Organization Name")["Market Value (Billions)"]
+    total = value.sum()
+    return {"us_share": value[value.index.isin(settled_us)].sum() / total * 100,
+            "platform_share": value[value.index.isin(platforms)].sum() / total * 100,
+            "flagged_n": int(sum(ev.loc[f, "country"] == "" for f in top["Organization Name"])),
+            "total": total}
+
+
+def fortune500_state_revenue() -> pd.Series:
+    """Revenue (US$ m) by state, summed with csv alone, largest first."""
+    totals: dict[str, float] = {}
+    with open(snapshots() / "world" / "fortune500_hq_hifld.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            totals[row["STATE"]] = totals.get(row["STATE"], 0.0) + float(row["REVENUES"])
+    return pd.Series(totals).sort_values(ascending=False)
+
+
+def fortune500_west_share(names) -> float:
+    """Per cent of the revenue of the named Fortune 500 firms that is headquartered in CA, OR or WA."""
+    f = fortune500_2017()
+    rows = f[f["NAME"].isin(set(names))]
+    return rows.loc[rows["STATE"].isin(["CA", "OR", "WA"]), "REVENUES"].sum() / rows["REVENUES"].sum() * 100
