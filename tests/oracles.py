@@ -675,3 +675,84 @@ def fortune500_west_share(names) -> float:
     f = fortune500_2017()
     rows = f[f["NAME"].isin(set(names))]
     return rows.loc[rows["STATE"].isin(["CA", "OR", "WA"]), "REVENUES"].sum() / rows["REVENUES"].sum() * 100
+
+
+# --- world/wdi_NV.IND.MANF.ZS_*.csv, world/wdi_SL.IND.EMPL.ZS_*.csv: manufacturing and industry shares (chapter 2) -
+
+WDI_MANUFACTURING_FILE = "world/wdi_NV.IND.MANF.ZS_manufacturing_va_pct_gdp.csv"  # the .xls's Data sheet: no preamble
+WDI_INDUSTRY_JOBS_FILE = "world/wdi_SL.IND.EMPL.ZS_employment_industry_pct.csv"  # bulk CSV: 4 preamble lines
+
+
+@cache
+def _wdi_wide(which: str) -> pd.DataFrame:
+    if which == "manufacturing":
+        return pd.read_csv(snapshots() / WDI_MANUFACTURING_FILE)
+    return pd.read_csv(snapshots() / WDI_INDUSTRY_JOBS_FILE, skiprows=4, encoding="utf-8-sig")
+
+
+def wdi_share(which: str, code: str) -> pd.Series:
+    """``which`` = 'manufacturing' (NV.IND.MANF.ZS, % of GDP) or 'industry_jobs' (SL.IND.EMPL.ZS, % of employment)
+    for one country code, by year (int), blank years dropped."""
+    df = _wdi_wide(which)
+    rows = df[df["Country Code"] == code]
+    assert len(rows) == 1, (which, code, len(rows))
+    years = [c for c in df.columns if re.fullmatch(r"\d{4}", str(c))]
+    s = pd.to_numeric(rows.iloc[0][years], errors="coerce").dropna()
+    s.index = s.index.astype(int)
+    return s.rename(code)
+
+
+def five_year_turn(series: pd.Series, lo: int | None = None, hi: int | None = None, step: int = 5) -> dict | None:
+    """Within [lo, hi]: the last year with a value (end), and the changes end-step -> end ('recent') and
+    end-2*step -> end-step ('previous'); None when the period holds no value; changes None when a year is missing."""
+    inside = {int(y): float(v) for y, v in series.items() if (lo is None or y >= lo) and (hi is None or y <= hi)}
+    if not inside:
+        return None
+    end = max(inside)
+    if end - step not in inside or end - 2 * step not in inside:
+        return {"end": end, "recent": None, "previous": None, "turn": False}
+    recent, previous = inside[end] - inside[end - step], inside[end - step] - inside[end - 2 * step]
+    return {"end": end, "recent": recent, "previous": previous, "turn": previous < 0 and recent > 0}
+
+
+# --- world/frey_osborne_job_automation_probability.csv: probability of computerisation x May 2016 jobs (C2-1) ---
+
+FREY_OSBORNE_FILE = "world/frey_osborne_job_automation_probability.csv"
+
+
+@cache
+def frey_osborne_rows() -> tuple[dict, ...]:
+    """The file's rows read with the csv module: probability, numbEmployed (not the shifted employed_may2016),
+    median wage and education, as numbers and strings."""
+    with open(snapshots() / FREY_OSBORNE_FILE, newline="", encoding="utf-8") as fh:
+        return tuple({"code": r["_ - code"], "p": float(r["probability"]), "jobs": float(r["numbEmployed"]),
+                      "wage": float(r["median_ann_wage"]), "education": r["education"]} for r in csv.DictReader(fh))
+
+
+def frey_osborne_share_above(threshold: float, rows=None) -> float:
+    """Per cent of the jobs of ``rows`` (all rows by default) in occupations with a probability above threshold."""
+    rows = frey_osborne_rows() if rows is None else rows
+    total = sum(r["jobs"] for r in rows)
+    return sum(r["jobs"] for r in rows if r["p"] > threshold) / total * 100
+
+
+def frey_osborne_wage_band(wage: float) -> str:
+    """The chapter's median-wage bands (a definition: limits of 30, 40, 60 and 80 thousand dollars)."""
+    if wage < 30000:
+        return "under $30,000"
+    if wage < 40000:
+        return "$30,000 to $39,999"
+    if wage < 60000:
+        return "$40,000 to $59,999"
+    if wage < 80000:
+        return "$60,000 to $79,999"
+    return "$80,000 or more"
+
+
+def frey_osborne_group_shares(threshold: float, group: str) -> dict[str, float]:
+    """Per education level ('education') or wage band ('wage'): per cent of its jobs above the threshold."""
+    key = (lambda r: r["education"]) if group == "education" else (lambda r: frey_osborne_wage_band(r["wage"]))
+    groups: dict[str, list[dict]] = {}
+    for r in frey_osborne_rows():
+        groups.setdefault(key(r), []).append(r)
+    return {name: frey_osborne_share_above(threshold, rows) for name, rows in groups.items()}

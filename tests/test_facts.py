@@ -23,6 +23,13 @@ def ch1():
 
 
 @pytest.fixture(scope="module")
+def ch2():
+    from futurecity.chapters import industry40
+
+    return industry40.open()
+
+
+@pytest.fixture(scope="module")
 def ch4():
     from futurecity.chapters import city_value
 
@@ -45,8 +52,8 @@ def values(chapter) -> dict:
     return {name: f.value for name, f in chapter.facts.items()}
 
 
-@pytest.mark.parametrize("doc, opener", [("01-introduction", "ch1"), ("03-platforms", "ch3"),
-                                         ("04-city-value", "ch4"), ("05-prospects", "ch5")])
+@pytest.mark.parametrize("doc, opener", [("01-introduction", "ch1"), ("02-industry-40", "ch2"),
+                                         ("03-platforms", "ch3"), ("04-city-value", "ch4"), ("05-prospects", "ch5")])
 def test_every_glued_name_in_the_prose_is_a_fact_with_its_provenance(doc, opener, request):
     chapter = request.getfixturevalue(opener)
     nb = nbformat.read(PROJECT / "chapters" / f"{doc}.ipynb", as_version=4)
@@ -186,7 +193,7 @@ def test_chapter4_long_run_facts_match_the_oracle():
     assert got["ch4_uk_jobs_peak_year"] == int(uk_jobs.idxmax())
 
 
-@pytest.mark.parametrize("module", ["introduction", "platforms", "city_value", "prospects"])
+@pytest.mark.parametrize("module", ["introduction", "industry40", "platforms", "city_value", "prospects"])
 def test_opening_a_chapter_runs_its_own_opening(module):
     """Every chapter's open() fills its facts (a base class whose __init__ skipped the chapter's __post_init__
     would leave them empty)."""

@@ -138,8 +138,9 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
     return {
         "auto_occupations_n": fact(len(occ), "occupations in the Frey and Osborne file", occ),
         "auto_employed_m": fact(total / 1e6, "US employment in those occupations, May 2016, millions", occ),
-        "auto_high": constant(HIGH, "Frey and Osborne's high-risk threshold (probability above it)"),
-        "auto_low": constant(LOW, "Frey and Osborne's low-risk threshold (probability below it)"),
+        "auto_high": fact(HIGH, "Frey and Osborne's high-risk threshold (probability above it)", occ,
+                          claim=CLAIM_ID),
+        "auto_low": fact(LOW, "Frey and Osborne's low-risk threshold (probability below it)", occ),
         "auto_high_share": fact(share_above(occ, HIGH), f"% of US employment (May 2016 weights) in occupations with "
                                 f"a probability of computerisation above {HIGH}", occ, claim=CLAIM_ID),
         "auto_high_m": fact(above["employed"].sum() / 1e6, f"US employment above {HIGH}, millions", occ),
@@ -256,12 +257,12 @@ def _histogram() -> alt.LayerChart:
             .encode(x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1]),
                             axis=alt.Axis(format=".1f", tickCount=5)),
                     x2="bin1:Q",
-                    y=alt.Y("sum(millions):Q", title="US jobs, millions", stack=True),
+                    y=alt.Y("millions:Q", title="US jobs, millions", stack=True),
                     color=role,
                     tooltip=[alt.Tooltip("bin0:Q", title="Probability from", format=".2f"),
                              alt.Tooltip("role:N", title="Threshold"),
-                             alt.Tooltip("sum(millions):Q", title="Jobs, millions", format=".2f"),
-                             alt.Tooltip("sum(occupations):Q", title="Occupations")])
+                             alt.Tooltip("millions:Q", title="Jobs, millions", format=".2f"),
+                             alt.Tooltip("occupations:Q", title="Occupations")])
             .properties(name="auto_bins"))
     rule = (alt.Chart().transform_aggregate(rows="count()").transform_calculate(t=THRESHOLD)
             .mark_rule(color="black", strokeWidth=1.5).encode(x="t:Q").properties(name="auto_rule"))
