@@ -196,7 +196,7 @@ def test_without_snapshots_the_build_fetches_the_public_copies_then_pulls_live(b
 
     registry = yaml.safe_load((book["project"] / "data" / "sources.yml").read_text(encoding="utf-8"))
     for entry in registry["sources"]:
-        if entry["snapshot"].get("public_copy"):
+        if (entry.get("snapshot") or {}).get("public_copy"):
             httpserver.expect_request(unquote(urlsplit(entry["snapshot"]["public_copy"]).path)).respond_with_data(
                 (book["snapshots"] / entry["snapshot"]["file"]).read_bytes())
     env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
@@ -206,7 +206,7 @@ def test_without_snapshots_the_build_fetches_the_public_copies_then_pulls_live(b
     done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
                            "--no-html"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    public = sum(1 for e in registry["sources"] if e["snapshot"].get("public_copy"))
+    public = sum(1 for e in registry["sources"] if (e.get("snapshot") or {}).get("public_copy"))
     assert public >= 10 and f"{public} public snapshot(s) verified" in done.stderr
     nb = nbformat.read(book["project"] / "_build" / "executed" / f"{INTRO}.ipynb", as_version=4)
     shown = next(o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
