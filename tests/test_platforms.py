@@ -172,3 +172,17 @@ def test_the_chapters_facts_match_the_oracle():
     states = oracles.fortune500_state_revenue()
     assert got["pl_top_state"] == states.index[0]
     assert got["pl_top_state_share"] == pytest.approx(states.iloc[0] / states.sum() * 100, abs=1e-9)
+
+
+def test_firm_labels_are_whole_words_that_fit_the_axis():
+    """Labels on the value chart's firm axis: the first whole words of the name, at most LABEL_CHARS characters
+    (a single longer word stays whole), never ending on '&' or 'and' (the full name is in the tooltip)."""
+    from futurecity.claims.measures import Inputs
+
+    table = platforms.compact(platforms.firms(Inputs()))
+    for display, short in zip(table["display"], table["short"], strict=True):
+        assert display.split()[:len(short.split())] == short.split(), (display, short)
+        assert len(short) <= platforms.LABEL_CHARS or " " not in short, short
+        assert not short.endswith((" &", " and")), short
+    assert platforms.short_name("Nippon Telegraph & Tel") == "Nippon Telegraph"
+    assert platforms.short_name("Saudi Arabian Oil Company") == "Saudi Arabian Oil"

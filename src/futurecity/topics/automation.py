@@ -234,11 +234,12 @@ def _summary(claim: dict) -> alt.LayerChart:
     colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLOURS),
                                                                 range=list(VERDICT_COLOURS.values())))
     badge = (_shares().transform_calculate(verdict=calc["verdict"]).transform_calculate(badge=calc["badge"])
-             .mark_text(align="left", baseline="top", x=0, y=0, fontSize=FONT, lineBreak="\n", lineHeight=LINE)
+             .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=FONT, lineBreak="\n",
+                        lineHeight=LINE)
              .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
              .properties(name=badges.badge_name(CLAIM_ID)))
     summary = (_shares().transform_calculate(text=SUMMARY_TEXT)
-               .mark_text(align="left", baseline="top", x=0, y=badges.top(1), fontSize=FONT, lineBreak="\n",
+               .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=badges.top(1), fontSize=FONT, lineBreak="\n",
                           lineHeight=LINE)
                .encode(text="text:N").properties(name="auto_summary"))
     return alt.layer(badge, summary).properties(width=WIDTH, height=badges.top(1, 3) + 2)
@@ -255,9 +256,10 @@ def _histogram() -> alt.LayerChart:
             .transform_calculate(millions="datum.jobs / 1e6")
             .mark_bar(stroke="white", strokeWidth=0.5)
             .encode(x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1]),
-                            axis=alt.Axis(format=".1f", tickCount=5)),
+                            axis=alt.Axis(format=".1f", tickCount=5, titleAnchor="end")),
                     x2="bin1:Q",
-                    y=alt.Y("millions:Q", title="US jobs, millions", stack=True),
+                    y=alt.Y("millions:Q", title=None, stack=True,
+                            axis=alt.Axis(minExtent=Y_EXTENT, maxExtent=Y_EXTENT)),
                     color=role,
                     tooltip=[alt.Tooltip("bin0:Q", title="Probability from", format=".2f"),
                              alt.Tooltip("role:N", title="Threshold"),
@@ -266,7 +268,8 @@ def _histogram() -> alt.LayerChart:
             .properties(name="auto_bins"))
     rule = (alt.Chart().transform_aggregate(rows="count()").transform_calculate(t=THRESHOLD)
             .mark_rule(color="black", strokeWidth=1.5).encode(x="t:Q").properties(name="auto_rule"))
-    return alt.layer(bars, rule).properties(width=WIDTH, height=180)
+    return alt.layer(bars, rule).properties(width=WIDTH, height=180, title=alt.Title(
+        "US jobs, millions", fontSize=11, fontWeight="normal", anchor="start"))
 
 
 def _group_chart() -> alt.LayerChart:
@@ -296,6 +299,7 @@ def automation_chart(occ: pd.DataFrame, threshold: Control, group: Control, clai
     """The browser chart: C2-1's badge and the share of US jobs above the threshold, US jobs by probability of
     computerisation (above the threshold in orange) and the share above it per education level or wage band,
     all computed in the browser from one row per occupation."""
+    # every y axis takes Y_EXTENT pixels and the texts above start that far left of the plots, at the chart's edge
     chart = alt.vconcat(_summary(claim), _histogram(), _group_chart(), data=chart_data(occ), spacing=14)
     return bind(chart, threshold, group)
 

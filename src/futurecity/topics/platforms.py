@@ -74,6 +74,28 @@ def display_name(name: str) -> str:
     return clean[:1].upper() + clean[1:]
 
 
+LABEL_CHARS = 18  # a firm's label on the chart: whole words up to this many characters (the full name in the tooltip)
+SUFFIXES = {"co", "co.", "corp", "corp.", "corporation", "company", "inc", "inc.", "ltd", "ltd.", "plc", "ag", "sa",
+            "se", "nv", "holdings", "holding", "group", "limited", "communications", "&"}
+
+
+Y_EXTENT = 124  # the label column of the value chart's y axes (names shortened to LABEL_CHARS fit it)
+
+
+def short_name(name: str, chars: int = LABEL_CHARS) -> str:
+    """A firm's name shortened by design for a chart's axis: legal suffixes dropped, then whole words kept while
+    the label stays within ``chars`` characters (never cut inside a word, never an ellipsis)."""
+    words = name.split()
+    while len(words) > 1 and words[-1].lower().strip(",") in SUFFIXES:
+        words.pop()
+    out = words[0]
+    for word in words[1:]:
+        if len(out) + 1 + len(word) > chars:
+            break
+        out += " " + word
+    return re.sub(r"(\s+(&|and|of|the))+$", "", out)  # a label never ends on a joining word
+
+
 def ranked(forbes: pd.DataFrame) -> pd.DataFrame:
     """Forbes firms by market value, largest first (ties by Forbes rank): columns firm (the name stripped),
     forbes_country, market_value, mv_rank."""
@@ -234,6 +256,7 @@ def top_control() -> Control:
 def compact(table: pd.DataFrame) -> pd.DataFrame:
     """What the browser chart embeds: one row per firm (values as read; the browser filters and sums)."""
     out = table[["display", "country", "market_value", "mv_rank"]].copy()
+    out["short"] = out["display"].map(short_name)
     out["settled"] = table["settled"].astype(int)
     out["us"] = (table["settled"] & (table["country"] == US)).astype(int)
     out["platform"] = table["platform"].astype(int)
@@ -274,21 +297,22 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                    "'US firms (by evidence): ' + format(datum.us_share, '.1f') + '%\\n' + "
                    "'Platform firms: ' + format(datum.platform_share, '.1f') + '%\\n' + "
                    "'Country not settled: ' + datum.flagged_n + ' firms'"))
-               .mark_text(align="left", baseline="top", x=0, y=0, fontSize=12, lineBreak="\n",
+               .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=12, lineBreak="\n",
                           lineHeight=SUMMARY_LINE)
                .encode(text="text:N").properties(name="platforms_summary", width=WIDTH,
                                                   height=4 * SUMMARY_LINE + 4))
     countries = (rows.mark_bar()
-                 .encode(y=alt.Y("country:N", title=None, sort="-x", axis=alt.Axis(labelLimit=100)),
+                 .encode(y=alt.Y("country:N", title=None, sort="-x",
+                                 axis=alt.Axis(labelLimit=0, minExtent=Y_EXTENT, maxExtent=Y_EXTENT)),
                          x=alt.X("sum(market_value):Q", title="Market value, US$ bn"),
                          color=_kind_colour(legend=True), opacity=_opacity(),
                          tooltip=[alt.Tooltip("country:N", title="Country"),
                                   alt.Tooltip("kind:N", title="Firms"),
                                   alt.Tooltip("sum(market_value):Q", title="US$ bn", format=",.0f")])
                  .properties(name="platforms_countries", width=WIDTH, height=alt.Step(14)))
-    firm_rows = rows.transform_calculate(label="datum.display + (datum.settled == 1 ? '' : ' ?')")
+    firm_rows = rows.transform_calculate(label="datum.short + (datum.settled == 1 ? '' : ' ?')")
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("mv_rank", order="ascending"),
-              axis=alt.Axis(labelFontSize=9, labelLimit=110))
+              axis=alt.Axis(labelFontSize=10, labelLimit=0, minExtent=Y_EXTENT, maxExtent=Y_EXTENT))
     firm_bars = (firm_rows.mark_bar()
                  .encode(y=y, x=alt.X("market_value:Q", title="Market value, US$ bn"),
                          color=_kind_colour(legend=False), opacity=_opacity(),
@@ -296,7 +320,8 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                                   alt.Tooltip("evidence:N", title="Evidence"),
                                   alt.Tooltip("market_value:Q", title="US$ bn", format=",.0f"),
                                   alt.Tooltip("mv_rank:Q", title="Rank by value")])
-                 .properties(name="platforms_firms", width=WIDTH, height=alt.Step(11)))
+                 .properties(name="platforms_firms", width=WIDTH, height=alt.Step(13)))
+    # both y axes take Y_EXTENT pixels and the summary starts that far left of the plots, at the chart's edge
     chart = alt.vconcat(summary, countries, firm_bars, data=compact(table), spacing=10)
     return bind(chart, top)
 
