@@ -231,6 +231,8 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
         "pl_corrected_n": fact(len(corrected), f"firms among the {N_MAX} largest whose Forbes country the "
                                "Fortune 500 file corrects", *both),
         "pl_corrected_names": fact(", ".join(corrected["display"]), "those firms", *both),
+        "pl_corrected_from": fact(" or ".join(sorted(set(corrected["forbes_country"]))),
+                                  "the country Forbes's copy gives those firms", *both),
         "pl_corrected_value": fact(float(corrected["market_value"].sum()), "their market value, US$ bn", *both),
         "pl_platforms_defined": constant(int((plat["platform"] == "yes").sum()),
                                          "firms counted as digital platforms in data/platform_firms.csv"),
