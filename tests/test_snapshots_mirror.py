@@ -21,7 +21,7 @@ from futurecity.data.registry import RAW_BASE
 from futurecity.errors import DataUnavailable
 
 # From PROVENANCE.md: the snapshots converted (RDS or xlsx to CSV, xls to CSV) or trimmed (rows or columns kept).
-DERIVED = {"bres_employment", "bres_fulltime_sections", "pua_lookup", "gdp_nominal", "berd", "wdi_manufacturing_va",
+DERIVED = {"bres_employment", "bres_fulltime_sections", "bres_gb_fulltime", "pua_lookup", "gdp_nominal", "berd", "wdi_manufacturing_va",
            "us_ces_nsa"}
 # sources with a pinned snapshot (a live-only source, such as the census tables by local authority, has none)
 SOURCES = {sid: s for sid, s in registry.sources().items() if s.snapshot is not None}

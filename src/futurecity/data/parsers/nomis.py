@@ -45,6 +45,25 @@ def bres_sections_csv(raw: bytes) -> pd.DataFrame:
     })
 
 
+@parser("bres_gb_sic5_csv")
+def bres_gb_sic5_csv(raw: bytes) -> pd.DataFrame:
+    """Full-time employees of Great Britain by SIC 2007 subclass (DATE, INDUSTRY_NAME, INDUSTRY_CODE, COUNT), the
+    5-digit code kept as text (its first two digits are the division)."""
+    f = read_csv(raw, "BRES 5-digit extract (CSV)", ["DATE", "INDUSTRY_NAME", "INDUSTRY_CODE", "COUNT"],
+                 dtype={"INDUSTRY_CODE": "string"})
+    code = f["INDUSTRY_CODE"].astype("string").str.strip()
+    bad = code[~code.str.fullmatch(r"\d{5}").fillna(False)]
+    if len(bad):
+        raise ParseError(f"BRES 5-digit extract: industry codes that are not five digits, e.g. {bad.iloc[0]!r}")
+    return pd.DataFrame({
+        "year": numeric(f["DATE"], "DATE").astype("int64"),
+        "industry_code": code,
+        "industry_name": f["INDUSTRY_NAME"].astype("string"),
+        "value": numeric(f["COUNT"], "COUNT"),
+        "unit": "full-time employees, count",
+    })
+
+
 @parser("census_msoa_csv")
 def census_msoa_csv(raw: bytes) -> pd.DataFrame:
     """Census 2011 workplace population, one row per MSOA, one column per SIC section; returned long."""
