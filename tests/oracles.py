@@ -176,6 +176,33 @@ def bres_worst_rank(codes, start: int, end: int, sector: str = "manufacturing") 
     return int(max(ranks[c] for c in codes))
 
 
+
+# --- uk/bres_gb_fulltime_employees_sic5digit_2009_2021.csv ----------------------------------------------------
+
+BRES_FULLTIME_FILE = "uk/bres_gb_fulltime_employees_sic5digit_2009_2021.csv"
+
+
+@cache
+def bres_fulltime() -> pd.DataFrame:
+    """Great Britain's full-time employees by 5-digit SIC subclass and year, the code kept as text."""
+    return pd.read_csv(snapshots() / BRES_FULLTIME_FILE, dtype={"INDUSTRY_CODE": str})
+
+
+def bres_fulltime_totals(sector: str = "manufacturing") -> pd.Series:
+    """Full-time employees by year: 'manufacturing' (subclasses whose first two digits are 10-33) or 'all'."""
+    df = bres_fulltime()
+    if sector == "manufacturing":
+        df = df[df["INDUSTRY_CODE"].str[:2].isin(MANUFACTURING_DIVISIONS)]
+    elif sector != "all":
+        raise ValueError(f"unknown sector {sector!r}")
+    return df.groupby("DATE")["COUNT"].sum()
+
+
+def bres_fulltime_growth(start: int, end: int, sector: str = "manufacturing") -> float:
+    """Growth (%) of GB full-time employees in ``sector`` from start to end."""
+    totals = bres_fulltime_totals(sector)
+    return growth(totals[start], totals[end])
+
 # --- uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv ---------------------------------------------------
 
 GDP_FILE = "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv"

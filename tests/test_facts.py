@@ -48,12 +48,20 @@ def ch5():
     return prospects.open()
 
 
+@pytest.fixture(scope="module")
+def ch6():
+    from futurecity.chapters import conclusion
+
+    return conclusion.open()
+
+
 def values(chapter) -> dict:
     return {name: f.value for name, f in chapter.facts.items()}
 
 
 @pytest.mark.parametrize("doc, opener", [("01-introduction", "ch1"), ("02-industry-40", "ch2"),
-                                         ("03-platforms", "ch3"), ("04-city-value", "ch4"), ("05-prospects", "ch5")])
+                                         ("03-platforms", "ch3"), ("04-city-value", "ch4"), ("05-prospects", "ch5"),
+                                         ("06-conclusion", "ch6")])
 def test_every_glued_name_in_the_prose_is_a_fact_with_its_provenance(doc, opener, request):
     chapter = request.getfixturevalue(opener)
     nb = nbformat.read(PROJECT / "chapters" / f"{doc}.ipynb", as_version=4)

@@ -118,10 +118,11 @@ def _shown(value: float | None, other: dict | None) -> str:
     return "\u2014"
 
 
-def chapter_table(results: list[dict], chapter: int) -> pd.DataFrame:
-    """A chapter's claims for display: claim, what it is about, paper's value, recomputed value, unit, paper's
-    years, vintage read and status (another window's value is shown as such, never as the recomputed value)."""
-    rows = [r for r in results if r["chapter"] == chapter]
+def chapter_table(results: list[dict], chapter: int | None) -> pd.DataFrame:
+    """A chapter's claims (every claim when ``chapter`` is None) for display: claim, what it is about, paper's
+    value, recomputed value, unit, paper's years, vintage read and status (another window's value is shown as
+    such, never as the recomputed value)."""
+    rows = [r for r in results if chapter is None or r["chapter"] == chapter]
     return pd.DataFrame({
         "Claim": [r["id"] for r in rows],
         "About": [r["label"] for r in rows],
