@@ -105,6 +105,8 @@
       (s.params || []).forEach(function (p) { if (p.name in values) p.value = values[p.name]; });
       return vegaEmbed(el, s, options).then(function (result) {
         current = result;
+        el.__view = result.view;  // the drawn view and its Vega spec, for tests that read its marks' data
+        el.__vgSpec = result.vgSpec;
         labelMenu(el, options);
         return clamped;
       });

@@ -4,6 +4,7 @@ the page but kept in the notebook download, and every chart carries its sources 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -51,3 +52,42 @@ def test_every_chart_has_a_description_and_names_source_vintage_licence(chapter)
         caption = re.search(r'<figcaption class="fc-caption">(.*?)</figcaption>', fig, flags=re.S).group(1)
         for word in ("Source:", "Vintage:", "Licence:"):
             assert word in caption, f"{chapter['doc']}: a chart caption lacks {word!r}"
+
+
+def test_every_chart_links_its_csv_and_the_csv_is_there(chapter):
+    figures = re.findall(r'<figure class="fc-figure">(.*?)</figure>', chapter["html"], flags=re.S)
+    for fig in figures:
+        caption = re.search(r'<figcaption class="fc-caption">(.*?)</figcaption>', fig, flags=re.S).group(1)
+        links = re.findall(r'<a class="fc-data-link" href="\.\./(_static/data/[a-z0-9-]+\.csv)" download>'
+                           r"Data behind this chart \(CSV\)</a>", caption)
+        assert len(links) == 1, f"{chapter['doc']}: a chart has {len(links)} data links"
+        body = (HTML / links[0]).read_text(encoding="utf-8")
+        assert body.startswith("mark,") and body.count("\n") > 1, f"{links[0]} is empty"
+
+
+def test_the_download_carries_no_absolute_path_of_the_build(chapter):
+    text = chapter["download"].read_text(encoding="utf-8")
+    for path in {str(PROJECT), str(PROJECT.resolve()), str(Path.home())}:
+        assert path not in text, f"{chapter['doc']}'s download contains {path}"
+    meta = nbformat.reads(text, as_version=4).metadata["papermill"]
+    assert meta["input_path"] == f"{chapter['doc']}.ipynb" and "output_path" not in meta
+
+
+def test_data_page_lists_every_source_with_its_chapters():
+    import json
+
+    import yaml
+
+    page = (HTML / "data-sources.html").read_text(encoding="utf-8")
+    use = json.loads((PROJECT / "_build" / "src" / "_futurecity_data_use.json").read_text(encoding="utf-8"))
+    assert use, "no chapter read a source"
+    for source in yaml.safe_load((PROJECT / "data" / "sources.yml").read_text(encoding="utf-8"))["sources"]:
+        block = re.search(rf'<div class="fc-source docutils container" id="source-{source["id"].replace("_", "-")}">'
+                          r"(.*?)</dl>", page, flags=re.S)
+        assert block, f"the Data page has no block for {source['id']}"
+        text = block.group(1)
+        assert source["publisher"].replace("&", "&amp;") in text and source["licence"] in text
+        if source.get("snapshot"):
+            assert source["snapshot"]["sha256"] in text
+        for doc in use.get(source["id"], []):
+            assert f'href="{doc}.html' in text, f"{source['id']}: not linked to {doc}"

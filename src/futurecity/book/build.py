@@ -19,7 +19,6 @@ import concurrent.futures as cf
 import json
 import multiprocessing as mp
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -180,22 +179,62 @@ def _failing_cell(path: Path) -> str:
 
 # --- the HTML book ----------------------------------------------------------------------------------------
 
-def _sync(src: Path, dst: Path) -> bool:
-    """Copy ``src`` to ``dst`` only when the bytes differ (unchanged files keep their times for Sphinx); whether
-    it copied."""
-    if dst.is_file() and dst.read_bytes() == src.read_bytes():
+def _sync(src: Path | bytes, dst: Path) -> bool:
+    """Copy ``src`` (a file, or bytes) to ``dst`` only when the bytes differ (unchanged files keep their times
+    for Sphinx); whether it copied."""
+    data = src if isinstance(src, bytes) else src.read_bytes()
+    if dst.is_file() and dst.read_bytes() == data:
         return False
     dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
+    dst.write_bytes(data)
     return True
 
 
-def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> tuple[Path, bool]:
+# papermill's metadata fields that hold paths of the machine that executed the notebook
+_PAPERMILL_PATHS = ("input_path", "output_path")
+
+
+def download_copy(executed: Path, docname: str) -> bytes:
+    """The executed notebook as readers download it: papermill's ``input_path`` becomes the notebook's path in
+    the project (``chapters/01-introduction.ipynb``) and ``output_path`` is dropped, so no absolute path of the
+    machine that built the book is published."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    meta = nb.metadata.get("papermill")
+    if isinstance(meta, dict):
+        for key in _PAPERMILL_PATHS:
+            meta.pop(key, None)
+        meta["input_path"] = f"{docname}.ipynb"
+    return nbformat.writes(nb).encode("utf-8")
+
+
+DATA_USE = "_futurecity_data_use.json"  # staged beside _config.yml: which chapters read which source
+
+
+def data_use(chaps: list[Chapter]) -> dict[str, list[str]]:
+    """``{source id: [docname, ...]}`` from what each chapter read when it was executed (its cache record),
+    chapters in reading order."""
+    use: dict[str, list[str]] = {}
+    for c in chaps:
+        record = json.loads(c.record.read_text(encoding="utf-8")) if c.record.is_file() else {}
+        for sid in sorted({r["source"] for r in record.get("reads", []) if r.get("kind") == "source"}):
+            use.setdefault(sid, []).append(c.docname)
+    return {sid: use[sid] for sid in sorted(use)}
+
+
+def stage_book(project: Path, build_dir: Path, chaps: list[Chapter],
+               csvs: dict[str, bytes] | None = None) -> tuple[Path, bool]:
     """Assemble ``_build/src``: configuration, static files and templates, bibliography, pages and executed
-    notebooks. Returns the folder, and whether a file that every page uses changed (configuration, static files,
-    templates): Sphinx does not notice those by itself when no page changed, so the HTML is then written anew."""
+    notebooks (as :func:`download_copy` writes them), the data behind each chart (``csvs``, into
+    ``_static/data/``) and which chapters read which source (:data:`DATA_USE`, for the Data page). Returns the
+    folder, and whether a file that every page uses changed (configuration, static files, templates): Sphinx
+    does not notice those by itself when no page changed, so the HTML is then written anew. The charts' CSVs are
+    not such files: Sphinx copies the static files on every build."""
+    from futurecity.book import chartdata
+
     stage = build_dir / "src"
-    wanted: dict[Path, Path] = {}
+    wanted: dict[Path, Path | bytes] = {}
     for name in ("_config.yml", "_toc.yml"):
         wanted[stage / name] = project / name
     for path in [*(project / "_static").rglob("*"), *(project / "_templates").rglob("*")]:
@@ -207,20 +246,35 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> tuple[Pa
     executed = {c.docname: c.executed for c in chaps}
     for doc in toc_files(project):
         if doc in executed:
-            wanted[stage / f"{doc}.ipynb"] = executed[doc]
+            wanted[stage / f"{doc}.ipynb"] = download_copy(executed[doc], doc)
         else:
             page = next((project / f"{doc}{ext}" for ext in (".md", ".ipynb") if (project / f"{doc}{ext}").is_file()),
                         None)
             if page is None:
                 raise FileNotFoundError(f"_toc.yml lists {doc!r} but no {doc}.md or {doc}.ipynb exists")
             wanted[stage / page.relative_to(project)] = page
+    for name, data in (csvs or {}).items():
+        wanted[stage / chartdata.DATA_DIR / name] = data
+    wanted[stage / DATA_USE] = (json.dumps(data_use(chaps), indent=1) + "\n").encode()
     shared = (stage / "_static", stage / "_templates", stage / "_config.yml", stage / "_toc.yml")
     changed = [dst for dst, src in wanted.items() if _sync(src, dst)]
     for path in list(stage.rglob("*")):  # drop pages no longer in the book
         if path.is_file() and path not in wanted:
             path.unlink()
             changed.append(path)
-    return stage, any(p == s or s in p.parents for p in changed for s in shared)
+    charts = stage / chartdata.DATA_DIR
+    return stage, any((p == s or s in p.parents) and charts not in p.parents for p in changed for s in shared)
+
+
+def prune_chart_data(build_dir: Path, csvs: dict[str, bytes]) -> None:
+    """Remove from ``_build/html/_static/data`` the CSVs of charts no longer in the book (Sphinx copies static
+    files but never deletes them)."""
+    from futurecity.book import chartdata
+
+    folder = build_dir / "html" / chartdata.DATA_DIR
+    for path in folder.glob("*.csv") if folder.is_dir() else []:
+        if path.name not in csvs:
+            path.unlink()
 
 
 HTML_TIMEOUT = 900  # seconds Jupyter Book may take to write the HTML
@@ -359,13 +413,22 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
             print(f"futurecity build: chapter failed: {o.error}", file=out)
         return EXIT_DATA if all(o.data_unavailable for o in failed) else EXIT_FAILED
     if html:
+        from futurecity.book import chartdata
+
         start = time.perf_counter()
-        stage, shared_changed = stage_book(project, build_dir, chaps)
+        try:
+            csvs = chartdata.chart_csvs([c.executed for c in chaps], project / "_static" / "vendor",
+                                        build_dir / "chartdata")
+        except chartdata.ChartDataError as exc:
+            print(f"futurecity build: the data behind the charts: {exc}", file=out)
+            return EXIT_FAILED
+        stage, shared_changed = stage_book(project, build_dir, chaps, csvs)
         try:
             build_html(project, build_dir, stage, everything=shared_changed)
         except ChapterFailed as exc:
             print(f"futurecity build: {exc}", file=out)
             return EXIT_FAILED
+        prune_chart_data(build_dir, csvs)
         print(f"HTML built in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
     return EXIT_OK
 

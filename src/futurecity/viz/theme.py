@@ -2,7 +2,8 @@
 
 Importing this module registers the ``futurecity`` renderer and theme and enables both. A chart is then shown
 as a ``<figure class="fc-figure">`` holding a ``<div class="fc-chart">`` that the book's vendored vega-embed
-renders (no CDN), and a ``<figcaption>`` with its description, sources and vintages. The Vega-Lite spec is also
+renders (no CDN), and a ``<figcaption>`` with its description, sources and vintages, and a link to the CSV of
+the data the chart draws (written at build time, :mod:`futurecity.book.chartdata`). The Vega-Lite spec is also
 emitted under its own mimetype, so JupyterLab draws the chart natively.
 """
 
@@ -26,6 +27,9 @@ HIGHLIGHT, MUTED = "#D55E00", "#B0B0B0"
 VEGA_LITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False,
                                                  "editor": False}}
+# The CSV of what a chart draws, written by the build (futurecity.book.chartdata) into the book's static files;
+# every chapter is a page under chapters/, so this is relative to it.
+DATA_HREF = "../_static/data/"
 WIDTH = 460  # plot width of a chapter's chart, in pixels (y-axis labels with badges take AXIS_EXTENT more)
 
 
@@ -66,7 +70,9 @@ def _figure_html(spec: dict) -> str:
     return (
         f'<figure class="fc-figure">'
         f'<div id="{el}" class="fc-chart" role="figure" aria-label="{desc}"></div>'
-        f'<figcaption class="fc-caption">{caption} <span class="fc-sources">{sources}</span></figcaption>'
+        f'<figcaption class="fc-caption">{caption} <span class="fc-sources">{sources}</span>'
+        f'<a class="fc-data-link" href="{DATA_HREF}{_download_name(title, el)}.csv" download>'
+        f"Data behind this chart (CSV)</a></figcaption>"
         f"</figure>\n"
         f"<script>(function () {{\n"
         f"  var el = document.getElementById('{el}');\n"
