@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from test_browser import Visit, _url, browser, chapter_pages, server, wait_fitted  # noqa: F401 (fixtures)
+from test_browser import Visit, _url, browser, chart_pages, server, wait_fitted  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def _same(cell: str, value) -> bool:
     return cell == value
 
 
-@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("page", chart_pages(), ids=lambda p: p.stem)
 def test_every_chart_links_the_csv_of_what_it_draws(browser, server, page):  # noqa: F811
     visit = Visit(browser, _url(server, page))
     try:
@@ -101,7 +101,7 @@ def test_every_chart_links_the_csv_of_what_it_draws(browser, server, page):  # n
         visit.close()
 
 
-@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("page", chart_pages(), ids=lambda p: p.stem)
 def test_data_links_fit_a_320px_column(browser, server, page):  # noqa: F811
     visit = Visit(browser, _url(server, page), viewport={"width": 320, "height": 640})
     try:

@@ -29,7 +29,7 @@ def test_one_row_per_claim_of_the_chapter_with_its_values_and_a_status_badge(res
         assert f'<span class="fc-status fc-status-{r["status"].replace(" ", "-")}">{r["status"]}</span>' in row
         recomputed = re.search(r'data-label="Recomputed" class="fc-col-recomputed">([^<]*)<', row).group(1)
         assert recomputed == frame.loc[cid, "Recomputed"]
-    assert html.count('<th scope="col">') == 8 and "<caption>c</caption>" in html
+    assert html.count('<th scope="col" class="fc-col-') == 8 and "<caption>c</caption>" in html
 
 
 def test_another_windows_value_is_never_shown_as_the_recomputed_value(results):

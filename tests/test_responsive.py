@@ -8,7 +8,7 @@ fitted every chart to its column (``data-fitted`` equals the column's width).
 from __future__ import annotations
 
 import pytest
-from test_browser import Visit, _url, browser, chapter_pages, server, wait_fitted  # noqa: F401  (fixtures)
+from test_browser import Visit, _url, browser, chapter_pages, chart_pages, server, wait_fitted  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -124,7 +124,7 @@ def test_every_control_is_on_screen_and_reached_by_the_tab_key(fitted, page, wid
         visit.close()
 
 
-@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("page", chart_pages(), ids=lambda p: p.stem)
 def test_a_chart_refits_when_its_column_narrows_and_keeps_the_readers_settings(browser, server, page):
     """A laptop window narrowed to a phone's width: each chart is drawn again at the new width, and a control
     the reader moved keeps its value."""
@@ -164,7 +164,7 @@ def test_contrast_of_black_on_white_is_21():
     assert contrast("rgb(119, 119, 119)", "rgb(255, 255, 255)") == pytest.approx(4.48, abs=0.01)
 
 
-@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("page", chart_pages(), ids=lambda p: p.stem)
 def test_charts_are_light_panels_with_readable_captions_in_dark_mode(browser, server, page):
     """In the theme's dark mode each figure is a light panel: the chart's own white background sits on it, and
     its caption and control labels keep a contrast of at least 4.5:1 (WCAG AA)."""

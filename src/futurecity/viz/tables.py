@@ -37,8 +37,9 @@ def card_table(header: str, rows: list[tuple[str, list[tuple[str, str, str]]]], 
                table_class: str = "fc-claims") -> Html:
     """A table that becomes one card per row on a narrow screen: ``header`` names the row-header column, each row
     is (row header text, [(column, its cell class, the cell's HTML), ...]) and gets the id ``claim-<header>``."""
-    columns = [c for c, _, _ in rows[0][1]] if rows else []
-    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in (header, *columns))
+    columns = [(c, name) for c, name, _ in rows[0][1]] if rows else []
+    head = f'<th scope="col" class="fc-col-key">{html.escape(header)}</th>' + "".join(
+        f'<th scope="col" class="fc-col-{name}">{html.escape(c)}</th>' for c, name in columns)
     body = []
     for key, cells in rows:
         tds = [f'<th scope="row" data-label="{html.escape(header)}">{html.escape(key)}</th>']
