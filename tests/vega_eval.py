@@ -60,18 +60,11 @@ from pathlib import Path
 
 import pytest
 
+from futurecity.book.chartdata import NODE_PRELUDE
+
 VENDOR = Path(__file__).resolve().parents[1] / "_static" / "vendor"
 
-NODE_SCRIPT = r"""
-const fs = require('fs'), path = require('path'), Module = require('module');
-const vendor = process.argv[1];
-const vega = require(path.join(vendor, 'vega.min.js'));
-const load = Module._load;
-Module._load = function (request, parent, isMain) {
-  return request === 'vega' ? vega : load.apply(this, arguments);
-};
-const vl = require(path.join(vendor, 'vega-lite.min.js'));
-const input = JSON.parse(fs.readFileSync(0, 'utf8'));
+NODE_SCRIPT = NODE_PRELUDE + r"""const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 
 function plain(item) {
   const row = {};

@@ -39,7 +39,9 @@ NODE_TIMEOUT = 180  # seconds Node may take to evaluate every new chart of a bui
 VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js")
 INTERNAL = ("_vgsid_",)
 
-NODE_SCRIPT = r"""
+# Loads the vendored Vega and Vega-Lite under Node (Vega-Lite's require('vega') gets the vendored copy); the
+# folder is argv[1]. The test harness tests/vega_eval.py starts its script with the same lines.
+NODE_PRELUDE = r"""
 const fs = require('fs'), path = require('path'), Module = require('module');
 const vendor = process.argv[1];
 const vega = require(path.join(vendor, 'vega.min.js'));
@@ -48,7 +50,9 @@ Module._load = function (request, parent, isMain) {
   return request === 'vega' ? vega : load.apply(this, arguments);
 };
 const vl = require(path.join(vendor, 'vega-lite.min.js'));
-const specs = JSON.parse(fs.readFileSync(0, 'utf8'));
+"""
+
+NODE_SCRIPT = NODE_PRELUDE + r"""const specs = JSON.parse(fs.readFileSync(0, 'utf8'));
 const INTERNAL = new Set(['_vgsid_']);
 let PIXELS = new Set();
 
