@@ -26,6 +26,7 @@ import yaml
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.plugin import register_plugin as register_pybtex_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
@@ -46,13 +47,14 @@ from sphinxcontrib.bibtex.style.referencing.extra_year import ExtraYearReference
 from sphinxcontrib.bibtex.style.template import join, join2, post_text, pre_text, reference
 
 NO_YEAR = "n.d."
+_TEXT = PlainTextBackend()  # one backend for every label: render_as("text") looks it up among all entry points
 
 
 # --- labels of the bibliography -----------------------------------------------------------------------------
 
 def _plain(latex: str) -> str:
     """BibTeX text as the reader sees it: braces dropped, accents decoded ({\\'A}kos -> Ákos)."""
-    return Text.from_latex(latex).render_as("text")
+    return Text.from_latex(latex).render(_TEXT)
 
 
 def _authors(entry) -> str:

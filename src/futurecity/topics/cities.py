@@ -69,10 +69,12 @@ def bridge() -> pd.DataFrame:
 def msoa_district(msoa_names: pd.Series) -> pd.Series:
     """The 2011 district of each MSOA from its name ("Darlington 001" -> "Darlington")."""
     names = msoa_names.astype("string").str.strip()
-    bad = ~names.str.fullmatch(r".+ \d{3}").fillna(False)
+    unique = names.drop_duplicates()  # a name repeats once per industry: match each name once
+    bad = ~unique.str.fullmatch(r".+ \d{3}").fillna(False)
     if bad.any():
-        raise ValueError(f"MSOA names that do not end in a three-digit number: {list(names[bad].head(3))}")
-    return names.str.replace(r" \d{3}$", "", regex=True)
+        raise ValueError(f"MSOA names that do not end in a three-digit number: {list(unique[bad].head(3))}")
+    district = pd.Series(unique.str.replace(r" \d{3}$", "", regex=True).array, index=unique.array)
+    return names.map(district).astype("string")
 
 
 def authorities(lookup: pd.DataFrame, bridge_table: pd.DataFrame) -> pd.DataFrame:

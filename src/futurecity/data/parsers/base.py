@@ -51,10 +51,14 @@ def read_csv(raw: bytes, what: str, required: list[str], **kwargs) -> pd.DataFra
 
 def numeric(series: pd.Series, what: str, missing: tuple[str, ...] = ("", ".", "NA", "..", ":")) -> pd.Series:
     """Numbers from strings such as '1,234'; the listed markers mean missing; anything else is an error."""
-    s = series.astype("string").str.strip().str.replace(",", "", regex=False)
-    s = s.mask(s.isin(missing))
-    out = pd.to_numeric(s, errors="coerce")
-    bad = s.notna() & out.isna()
-    if bad.any():
-        raise ParseError(f"{what}: non-numeric values where numbers were expected, e.g. {list(s[bad].head(3))}")
-    return out.astype("float64")
+    out = pd.to_numeric(series, errors="coerce").astype("float64")  # plain numbers, read at C speed
+    rest = out.isna() & series.notna()  # the others (commas, spaces, markers, text) are read as strings
+    if rest.any():
+        s = series[rest].astype("string").str.strip().str.replace(",", "", regex=False)
+        s = s.mask(s.isin(missing))
+        more = pd.to_numeric(s, errors="coerce")
+        bad = s.notna() & more.isna()
+        if bad.any():
+            raise ParseError(f"{what}: non-numeric values where numbers were expected, e.g. {list(s[bad].head(3))}")
+        out[rest] = more.astype("float64")
+    return out
