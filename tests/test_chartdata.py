@@ -62,6 +62,21 @@ def test_evaluations_are_cached_by_content(tmp_path, monkeypatch):
         chartdata.chart_csvs([changed], VENDOR, tmp_path / "cache")
 
 
+def test_published_chart_data_replaces_changed_files_keeps_unchanged_ones_and_drops_stale_ones(tmp_path):
+    folder = tmp_path / "html" / chartdata.DATA_DIR
+    folder.mkdir(parents=True)
+    (folder / "kept.csv").write_bytes(b"a\n1\n")
+    (folder / "changed.csv").write_bytes(b"a\n1\n")
+    (folder / "gone.csv").write_bytes(b"a\n1\n")
+    (folder / "notes.txt").write_bytes(b"not chart data")
+    kept_before = (folder / "kept.csv").stat().st_mtime_ns
+    build.publish_chart_data(tmp_path, {"kept.csv": b"a\n1\n", "changed.csv": b"a\n2\n", "new.csv": b"b\n3\n"})
+    assert sorted(p.name for p in folder.iterdir()) == ["changed.csv", "kept.csv", "new.csv", "notes.txt"]
+    assert (folder / "changed.csv").read_bytes() == b"a\n2\n"
+    assert (folder / "new.csv").read_bytes() == b"b\n3\n"
+    assert (folder / "kept.csv").stat().st_mtime_ns == kept_before
+
+
 def test_two_charts_with_one_name_are_refused(tmp_path):
     nb = _notebook(tmp_path, [_chart(), {**_chart(), "description": "other"}])
     with pytest.raises(chartdata.ChartDataError, match="jobs-and-pay-2020.csv"):

@@ -223,16 +223,12 @@ def data_use(chaps: list[Chapter]) -> dict[str, list[str]]:
     return {sid: use[sid] for sid in sorted(use)}
 
 
-def stage_book(project: Path, build_dir: Path, chaps: list[Chapter],
-               csvs: dict[str, bytes] | None = None) -> tuple[Path, bool]:
+def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> tuple[Path, bool]:
     """Assemble ``_build/src``: configuration, static files and templates, bibliography, pages and executed
-    notebooks (as :func:`download_copy` writes them), the data behind each chart (``csvs``, into
-    ``_static/data/``) and which chapters read which source (:data:`DATA_USE`, for the Data page). Returns the
-    folder, and whether a file that every page uses changed (configuration, static files, templates): Sphinx
-    does not notice those by itself when no page changed, so the HTML is then written anew. The charts' CSVs are
-    not such files: Sphinx copies the static files on every build."""
-    from futurecity.book import chartdata
-
+    notebooks (as :func:`download_copy` writes them) and which chapters read which source (:data:`DATA_USE`, for
+    the Data page). Returns the folder, and whether a file that every page uses changed (configuration, static
+    files, templates): Sphinx does not notice those by itself when no page changed, so the HTML is then written
+    anew. The data behind the charts is not staged: :func:`publish_chart_data` writes it into the HTML."""
     stage = build_dir / "src"
     wanted: dict[Path, Path | bytes] = {}
     for name in ("_config.yml", "_toc.yml"):
@@ -253,8 +249,6 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter],
             if page is None:
                 raise FileNotFoundError(f"_toc.yml lists {doc!r} but no {doc}.md or {doc}.ipynb exists")
             wanted[stage / page.relative_to(project)] = page
-    for name, data in (csvs or {}).items():
-        wanted[stage / chartdata.DATA_DIR / name] = data
     wanted[stage / DATA_USE] = (json.dumps(data_use(chaps), indent=1) + "\n").encode()
     shared = (stage / "_static", stage / "_templates", stage / "_config.yml", stage / "_toc.yml")
     changed = [dst for dst, src in wanted.items() if _sync(src, dst)]
@@ -262,17 +256,22 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter],
         if path.is_file() and path not in wanted:
             path.unlink()
             changed.append(path)
-    charts = stage / chartdata.DATA_DIR
-    return stage, any((p == s or s in p.parents) and charts not in p.parents for p in changed for s in shared)
+    return stage, any(p == s or s in p.parents for p in changed for s in shared)
 
 
-def prune_chart_data(build_dir: Path, csvs: dict[str, bytes]) -> None:
-    """Remove from ``_build/html/_static/data`` the CSVs of charts no longer in the book (Sphinx copies static
-    files but never deletes them)."""
+def publish_chart_data(build_dir: Path, csvs: dict[str, bytes]) -> None:
+    """Write the data behind each chart into ``_build/html/_static/data`` (each file atomically, and only when
+    its bytes changed) and remove the CSVs of charts no longer in the book."""
     from futurecity.book import chartdata
+    from futurecity.files import atomic_write
 
     folder = build_dir / "html" / chartdata.DATA_DIR
-    for path in folder.glob("*.csv") if folder.is_dir() else []:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in csvs.items():
+        target = folder / name
+        if not (target.is_file() and target.read_bytes() == data):
+            atomic_write(target, data)
+    for path in folder.glob("*.csv"):
         if path.name not in csvs:
             path.unlink()
 
@@ -416,19 +415,22 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
         from futurecity.book import chartdata
 
         start = time.perf_counter()
-        try:
-            csvs = chartdata.chart_csvs([c.executed for c in chaps], project / "_static" / "vendor",
-                                        build_dir / "chartdata")
-        except chartdata.ChartDataError as exc:
-            print(f"futurecity build: the data behind the charts: {exc}", file=out)
-            return EXIT_FAILED
-        stage, shared_changed = stage_book(project, build_dir, chaps, csvs)
-        try:
-            build_html(project, build_dir, stage, everything=shared_changed)
-        except ChapterFailed as exc:
-            print(f"futurecity build: {exc}", file=out)
-            return EXIT_FAILED
-        prune_chart_data(build_dir, csvs)
+        # Node evaluates the charts for their CSVs while Jupyter Book writes the HTML: neither needs the other.
+        with cf.ThreadPoolExecutor(max_workers=1) as side:
+            charts = side.submit(chartdata.chart_csvs, [c.executed for c in chaps], project / "_static" / "vendor",
+                                 build_dir / "chartdata")
+            stage, shared_changed = stage_book(project, build_dir, chaps)
+            try:
+                build_html(project, build_dir, stage, everything=shared_changed)
+            except ChapterFailed as exc:
+                print(f"futurecity build: {exc}", file=out)
+                return EXIT_FAILED
+            try:
+                csvs = charts.result()
+            except chartdata.ChartDataError as exc:
+                print(f"futurecity build: the data behind the charts: {exc}", file=out)
+                return EXIT_FAILED
+        publish_chart_data(build_dir, csvs)
         print(f"HTML built in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
     return EXIT_OK
 
