@@ -60,13 +60,8 @@ def _csv_page(raw: bytes, what: str) -> tuple[bytes, list[bytes]]:
     return lines[0], [line for line in lines[1:] if line.strip()]
 
 
-def fetch_nomis_csv(http: HttpSession, src: Source, page_size: int | None = None, **_) -> Answer:
-    """Every page of a Nomis CSV query: ``recordoffset`` moves on by the rows received until a page is shorter
-    than the page size (``page_size``, else ``FUTURECITY_NOMIS_PAGE_SIZE``, else the registry's ``page_size``,
-    else 25,000) or empty. The pages are joined under the first page's header; a page with another header is a
-    bad answer."""
-    size = (page_size or int(env_number("FUTURECITY_NOMIS_PAGE_SIZE", 0)) or src.live.page_size
-            or NOMIS_PAGE_SIZE)
+def _nomis_pages(http: HttpSession, src: Source, size: int) -> tuple[bytes, list[bytes], list[str]]:
+    """(header, data lines, URLs asked) of every page of one Nomis CSV query (see :func:`fetch_nomis_csv`)."""
     url, header, rows, urls, previous = src.live_url(), None, [], [], None
     for _ in range(MAX_PAGES):
         params = {**src.live.params, "recordoffset": len(rows)}
@@ -91,8 +86,43 @@ def fetch_nomis_csv(http: HttpSession, src: Source, page_size: int | None = None
             break
     else:
         raise BadAnswer(f"still no short page after {MAX_PAGES} pages", Answer(resp.content, urls[-1], "csv"))
+    return header, rows, urls
+
+
+def _part(src: Source, part: dict) -> Source:
+    """``src`` asking one part of a query split over datasets: the part's dataset in the path, its parameters
+    added to the others."""
+    extra = {k: v for k, v in part.items() if k != "dataset"}
+    live = dataclasses.replace(src.live, path=src.live.path.replace("{dataset}", str(part["dataset"])),
+                               params={**src.live.params, **extra}, parts=())
+    return dataclasses.replace(src, live=live)
+
+
+def fetch_nomis_csv(http: HttpSession, src: Source, page_size: int | None = None, **_) -> Answer:
+    """Every page of a Nomis CSV query: ``recordoffset`` moves on by the rows received until a page is shorter
+    than the page size (``page_size``, else ``FUTURECITY_NOMIS_PAGE_SIZE``, else the registry's ``page_size``,
+    else 25,000) or empty. The pages are joined under the first page's header; a page with another header is a
+    bad answer. A query in ``parts`` (one per dataset) asks each part so, and joins the parts in their order
+    under the same rule."""
+    size = (page_size or int(env_number("FUTURECITY_NOMIS_PAGE_SIZE", 0)) or src.live.page_size
+            or NOMIS_PAGE_SIZE)
+    queries = [_part(src, p) for p in src.live.parts] or [src]
+    header, rows, urls, asked = None, [], [], []
+    for query in queries:
+        head, lines, got = _nomis_pages(http, query, size)
+        if header is not None and head != header:
+            raise BadAnswer(f"the part {query.live.path} has the header {head.decode(errors='replace')!r}, the "
+                            f"first part {header.decode(errors='replace')!r}",
+                            Answer(b"\n".join([head, *lines]), got[-1], "csv"))
+        header = head
+        rows.extend(lines)
+        urls.extend(got)
+        asked.append(query_url(query.live_url(), query.live.params))
     raw = b"\n".join([header, *rows]) + b"\n"
-    return Answer(raw, query_url(url, src.live.params), "csv", {"pages": len(urls), "page_size": size, "urls": urls})
+    details = {"pages": len(urls), "page_size": size, "urls": urls}
+    if src.live.parts:
+        details["parts"] = asked
+    return Answer(raw, " + ".join(asked), "csv", details)
 
 
 def fetch_worldbank_json(http: HttpSession, src: Source, **_) -> Answer:
@@ -251,6 +281,7 @@ def fetch_nomis_census(http: HttpSession, src: Source, page_size: int | None = N
 
 CLIENTS: dict[str, Callable[..., Answer]] = {
     "nomis_csv": fetch_nomis_csv,
+    "nomis_gb_fulltime_csv": fetch_nomis_csv,
     "nomis_census_csv": fetch_nomis_census,
     "ons_generator_csv": fetch_single,
     "ons_timeseries_json": fetch_single,

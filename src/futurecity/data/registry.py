@@ -22,7 +22,9 @@ class Live:
     """The live request. For a client that finds its file on a dataset page: ``link``, a regular expression the
     file's name or link text must match (``2019``: the 2019 release among the page's editions). ``vintage``
     names what a live pull holds (it heads the vintage label of a pulled vintage); ``last_year``, when set, is
-    the last year a pulled answer must reach, or it is rejected (the right release, not a neighbour)."""
+    the last year a pulled answer must reach, or it is rejected (the right release, not a neighbour). ``parts``:
+    a query the publisher splits over several datasets (BRES 2009-2014 and 2015 on); each part names its
+    ``dataset`` (put into the path's ``{dataset}``) and the parameters it adds, and the client joins the answers."""
 
     base_url: str
     path: str
@@ -32,6 +34,13 @@ class Live:
     link: str = ""
     vintage: str = ""
     last_year: int | None = None
+    parts: tuple[dict, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "parts", tuple(self.parts or ()))
+        for part in self.parts:
+            if not isinstance(part, dict) or not part.get("dataset") or "{dataset}" not in self.path:
+                raise TypeError(f"each of parts must name a dataset for the path's {{dataset}}, not {part!r}")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Full-time employees in manufacturing, Great Britain, 2009 to the latest year, from ONS BRES (claim C6-1).
 
-The source (``bres_gb_fulltime``) gives Great Britain's full-time employees by SIC 2007 subclass (5-digit code);
-a subclass belongs to its division (the code's first two digits), and manufacturing is divisions 10-33, as in
+The source (``bres_gb_fulltime``) gives Great Britain's full-time employees by SIC 2007 subclass (5-digit code) in
+the pinned file and by division in a live pull (NM_172_1 and NM_189_1 joined); either code's first two digits are
+its division, and manufacturing is divisions 10-33, as in
 :mod:`futurecity.topics.bres`. This is a narrower measure than BRES employment (no part-time employees, no working
 owners), and the series has a break at 2015: Nomis's NM_172_1 holds 2009-2014 and NM_189_1 2015 onwards, and the
 second counts units registered for PAYE only that the first did not, so a growth rate across 2015 mixes the two.

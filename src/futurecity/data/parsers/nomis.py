@@ -8,6 +8,7 @@ from futurecity.data.parsers.base import numeric, parser, read_csv
 from futurecity.errors import ParseError
 
 BRES_UNIT = "employment (employees plus working owners), count"
+FULLTIME_UNIT = "full-time employees, count"
 
 
 def _label_code(labels: pd.Series) -> pd.Series:
@@ -60,7 +61,7 @@ def bres_gb_sic5_csv(raw: bytes) -> pd.DataFrame:
         "industry_code": code,
         "industry_name": f["INDUSTRY_NAME"].astype("string"),
         "value": numeric(f["COUNT"], "COUNT"),
-        "unit": "full-time employees, count",
+        "unit": FULLTIME_UNIT,
     })
 
 
@@ -97,6 +98,37 @@ def nomis_csv(raw: bytes) -> pd.DataFrame:
         "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
         "unit": BRES_UNIT,
     })
+
+
+@parser("nomis_gb_fulltime_csv")
+def nomis_gb_fulltime_csv(raw: bytes) -> pd.DataFrame:
+    """The Nomis API's CSV answer for Great Britain's full-time employees by SIC 2007 division (BRES NM_172_1 and
+    NM_189_1 joined): DATE, GEOGRAPHY_NAME, INDUSTRY_NAME, INDUSTRY_CODE, EMPLOYMENT_STATUS_NAME, OBS_VALUE.
+    ``industry_code`` is the division from its label ('10 : Manufacture of food products' -> '10'). An answer for
+    another geography or employment status, with labels that are not divisions, or with a division twice in a
+    year is refused: the query's codes were inferred, so the answer must prove what it holds."""
+    need = ["DATE", "GEOGRAPHY_NAME", "INDUSTRY_NAME", "EMPLOYMENT_STATUS_NAME", "OBS_VALUE"]
+    f = read_csv(raw, "Nomis CSV", need, dtype={"DATE": "string"})
+    for column, want in (("GEOGRAPHY_NAME", "Great Britain"), ("EMPLOYMENT_STATUS_NAME", "Full-time employees")):
+        found = sorted(set(f[column].astype("string").str.strip().dropna()))
+        if found != [want]:
+            raise ParseError(f"Nomis CSV: {column} should be {want!r} in every row, found {found[:5]}")
+    code = _label_code(f["INDUSTRY_NAME"])
+    bad = f.loc[~code.str.fullmatch(r"\d{2}").fillna(False), "INDUSTRY_NAME"]
+    if len(bad):
+        raise ParseError(f"Nomis CSV: industries that are not SIC 2007 divisions, e.g. {bad.iloc[0]!r}")
+    out = pd.DataFrame({
+        "year": numeric(f["DATE"].str[:4], "Nomis DATE").astype("int64"),
+        "industry_code": code,
+        "industry_name": f["INDUSTRY_NAME"].astype("string"),
+        "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
+        "unit": FULLTIME_UNIT,
+    })
+    twice = out[out.duplicated(["year", "industry_code"])]
+    if len(twice):
+        raise ParseError(f"Nomis CSV: division {twice['industry_code'].iloc[0]} appears twice in "
+                         f"{twice['year'].iloc[0]} (overlapping parts?)")
+    return out
 
 
 CENSUS_UNIT = "usual residents aged 16 to 74 in employment, count"
