@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
                         "when FUTURECITY_SNAPSHOTS is set, else latest with --live")
     b.add_argument("--jobs", type=int, default=None, help="chapters executed in parallel (default: cores)")
     b.add_argument("--no-html", action="store_true", help="execute the chapters only")
+    b.add_argument("--check-reproducible", action="store_true",
+                   help="check only, build nothing: execute every chapter twice into a temporary folder (no "
+                        "cache, a different PYTHONHASHSEED each time), compare the glued values and chart specs, "
+                        "name each difference (chapter, glue key or chart, both values); exit 1 if any. _build/ "
+                        "is left as it is")
     b.add_argument("--project", default=None, help="project folder (default: this checkout)")
 
     s = sub.add_parser("sources", help="list registered sources, their snapshot status and cached vintages")
@@ -241,7 +246,12 @@ def cmd_claims(args) -> int:
 
 
 def cmd_build(args) -> int:
-    """``futurecity build``: see :mod:`futurecity.book.build`."""
+    """``futurecity build``: see :mod:`futurecity.book.build`; ``--check-reproducible``: see
+    :mod:`futurecity.book.reproducible`."""
+    if args.check_reproducible:
+        from futurecity.book import reproducible
+
+        return reproducible.cmd_check(args)
     from futurecity.book import build
 
     return build.cmd_build(args)

@@ -360,6 +360,26 @@ def fetch_snapshots(out) -> Path | None:
     return folder if got else None
 
 
+def inputs(project: Path, live: bool, vintage: str | None, out) -> tuple[dict, dict]:
+    """The chapters' papermill parameters and their kernels' environment, as a build of ``project`` executes
+    them: the data settings said on ``out``, the public snapshots fetched and the live pulls made first when
+    asked for (once, not once per chapter)."""
+    os.environ["FUTURECITY_ROOT"] = str(project)  # this process resolves reads (and relative folders) too
+    live, vintage, message = _settings(live, vintage)
+    if message:
+        print(message, file=out)
+    if not os.environ.get("FUTURECITY_SNAPSHOTS") and live and vintage == "latest":
+        fetched = fetch_snapshots(out)
+        if fetched is not None:
+            os.environ["FUTURECITY_SNAPSHOTS"] = str(fetched)
+    env = {k: os.environ[k] for k in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE") if os.environ.get(k)}
+    env["FUTURECITY_ROOT"] = str(project)
+    if live:
+        tried, failed = pull_sources(out)
+        env[PULLED_ENV], env[PULL_FAILED_ENV] = ",".join(tried), json.dumps(failed)
+    return {"live": live, "vintage": vintage}, env
+
+
 def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
           html: bool = True, out=sys.stderr) -> int:
     from tqdm import tqdm
@@ -368,20 +388,8 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
 
     project = project.resolve()
     build_dir = project / "_build"
-    os.environ["FUTURECITY_ROOT"] = str(project)  # this process resolves reads (and relative folders) too
-    live, vintage, message = _settings(live, vintage)
-    if message:
-        print(message, file=out)
-    params = {"live": live, "vintage": vintage}
-    if not os.environ.get("FUTURECITY_SNAPSHOTS") and live and vintage == "latest":
-        fetched = fetch_snapshots(out)
-        if fetched is not None:
-            os.environ["FUTURECITY_SNAPSHOTS"] = str(fetched)
-    env = {k: os.environ[k] for k in ("FUTURECITY_SNAPSHOTS", "FUTURECITY_CACHE") if os.environ.get(k)}
-    env["FUTURECITY_ROOT"] = str(project)
-    if live:  # once per build, not once per chapter
-        tried, failed = pull_sources(out)
-        env[PULLED_ENV], env[PULL_FAILED_ENV] = ",".join(tried), json.dumps(failed)
+    params, env = inputs(project, live, vintage, out)
+    live = params["live"]
     # which pulls failed is part of a chapter's key: its notice at the top says so
     key_params = {**params, "pull_failed": sorted(json.loads(env.get(PULL_FAILED_ENV, "{}")))} if live else params
     chaps = chapters(project, build_dir)
