@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 
 from futurecity import reads
 from futurecity.book import imports
 from futurecity.claims import ledger
 from futurecity.data import store
-from futurecity.files import atomic_write, sha256_bytes, sha256_file
+from futurecity.files import atomic_write, read_yaml, sha256_bytes, sha256_file
 
 FORMAT = 2
 
@@ -38,7 +37,7 @@ def static_key(notebook: Path, params: dict, project: Path) -> dict:
 
 def registry_entries(project: Path) -> dict[str, str]:
     """The hash of each source's entry in the registry, by source id."""
-    doc = yaml.safe_load((project / "data" / "sources.yml").read_text(encoding="utf-8"))
+    doc = read_yaml(project / "data" / "sources.yml")
     return {e["id"]: sha256_bytes(json.dumps(e, sort_keys=True, default=str).encode()) for e in doc["sources"]}
 
 

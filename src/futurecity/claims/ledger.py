@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 
 from futurecity import config, reads
 from futurecity.claims import rules
-from futurecity.files import sha256_bytes
+from futurecity.files import read_yaml, sha256_bytes
 
 REQUIRED = ("id", "chapter", "label", "statement", "paper_value", "unit", "rule", "window", "sources")
 LATEST = "latest"
@@ -43,7 +42,7 @@ def _check(claim: dict) -> None:
 
 def ledger(file: Path | None = None) -> list[dict]:
     """Every claim definition, checked: required keys, unique ids, registered rule kinds, windows."""
-    doc = yaml.safe_load((file or path()).read_text(encoding="utf-8"))
+    doc = read_yaml(file or path())
     claims = doc["claims"]
     for claim in claims:
         _check(claim)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from futurecity import config
 from futurecity.errors import RegistryError
+from futurecity.files import read_yaml
 
 APIS = ("nomis", "ons", "worldbank", "fred", "berd", "file")
 RAW_BASE = "https://raw.githubusercontent.com"  # OWNER/REPO/COMMIT/PATH follow; FUTURECITY_MIRROR replaces it
@@ -134,7 +134,7 @@ def _source(entry: dict) -> Source:
 
 @lru_cache(maxsize=4)
 def _load(path: Path, mtime_ns: int) -> dict[str, Source]:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = read_yaml(path)
     sources = [_source(e) for e in doc["sources"]]
     ids = [s.id for s in sources]
     if len(set(ids)) != len(ids):
