@@ -30,6 +30,7 @@ from futurecity.claims.measures import Inputs, measure
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz import badges, labels
 from futurecity.viz.controls import Control, bind, interact
+from futurecity.viz.labels import LabelColumn
 from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
 
 SOURCE = "frey_osborne"
@@ -50,7 +51,7 @@ LINE = badges.LINE
 FONT = badges.BADGE_FONT
 ABOVE, BELOW = "above the threshold", "at or below it"
 ROLE_COLOURS = {ABOVE: HIGHLIGHT, BELOW: PALETTE[4]}
-Y_EXTENT = 150  # the group chart's label column; texts above start at the chart's left edge
+COLUMN = LabelColumn(150)  # the group chart's label column; texts above start at the chart's left edge
 
 
 # --- the model ---------------------------------------------------------------------------------------------------
@@ -234,12 +235,12 @@ def _summary(claim: dict) -> alt.LayerChart:
     colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLOURS),
                                                                 range=list(VERDICT_COLOURS.values())))
     badge = (_shares().transform_calculate(verdict=calc["verdict"]).transform_calculate(badge=calc["badge"])
-             .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=FONT, lineBreak="\n",
+             .mark_text(**COLUMN.at_edge, y=0, fontSize=FONT, lineBreak="\n",
                         lineHeight=LINE)
              .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
              .properties(name=badges.badge_name(CLAIM_ID)))
     summary = (_shares().transform_calculate(text=SUMMARY_TEXT)
-               .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=badges.top(1), fontSize=FONT, lineBreak="\n",
+               .mark_text(**COLUMN.at_edge, y=badges.top(1), fontSize=FONT, lineBreak="\n",
                           lineHeight=LINE)
                .encode(text="text:N").properties(name="auto_summary"))
     return alt.layer(badge, summary).properties(width=WIDTH, height=badges.top(1, 3) + 2)
@@ -259,7 +260,7 @@ def _histogram() -> alt.LayerChart:
                             axis=alt.Axis(format=".1f", tickCount=5, titleAnchor="end")),
                     x2="bin1:Q",
                     y=alt.Y("millions:Q", title=None, stack=True,
-                            axis=alt.Axis(minExtent=Y_EXTENT, maxExtent=Y_EXTENT)),
+                            axis=COLUMN.axis()),
                     color=role,
                     tooltip=[alt.Tooltip("bin0:Q", title="Probability from", format=".2f"),
                              alt.Tooltip("role:N", title="Threshold"),
@@ -282,8 +283,7 @@ def _group_chart() -> alt.LayerChart:
                                  groupby=["group", "order"])
             .transform_calculate(share="datum.above / datum.employed * 100"))
     y = alt.Y("group:N", title=None, sort=alt.EncodingSortField("order", op="min"),
-              axis=alt.Axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, labelFontSize=11,
-                            minExtent=Y_EXTENT, maxExtent=Y_EXTENT))
+              axis=COLUMN.axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, labelFontSize=11))
     x = alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100]))
     bars = rows.mark_bar(color=HIGHLIGHT).encode(
         x=x, y=y, tooltip=[alt.Tooltip("group:N", title="Group"),
@@ -292,14 +292,14 @@ def _group_chart() -> alt.LayerChart:
                            alt.Tooltip("occupations:Q", title="Occupations")]).properties(name="auto_groups")
     text = rows.mark_text(align="left", dx=3, fontSize=FONT).encode(
         x=x, y=y, text=alt.Text("share:Q", format=".0f")).properties(name="auto_group_labels")
-    return alt.layer(bars, text).properties(width=WIDTH - Y_EXTENT, height=alt.Step(30))
+    return alt.layer(bars, text).properties(width=WIDTH - COLUMN.extent, height=alt.Step(30))
 
 
 def automation_chart(occ: pd.DataFrame, threshold: Control, group: Control, claim: dict) -> alt.VConcatChart:
     """The browser chart: C2-1's badge and the share of US jobs above the threshold, US jobs by probability of
     computerisation (above the threshold in orange) and the share above it per education level or wage band,
     all computed in the browser from one row per occupation."""
-    # every y axis takes Y_EXTENT pixels and the texts above start that far left of the plots, at the chart's edge
+    # every y axis takes the COLUMN and the texts above start at its left edge, the chart's
     chart = alt.vconcat(_summary(claim), _histogram(), _group_chart(), data=chart_data(occ), spacing=14)
     return bind(chart, threshold, group)
 
@@ -351,9 +351,8 @@ def automation_view(occ: pd.DataFrame, auto_threshold: float, auto_group: str) -
     bars = alt.Chart(groups).mark_bar(color=HIGHLIGHT).encode(
         x=alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("group:N", sort=names, title=None,
-                axis=alt.Axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, minExtent=Y_EXTENT,
-                              maxExtent=Y_EXTENT)),
-        tooltip=["group:N", alt.Tooltip("share:Q", format=".1f")]).properties(width=WIDTH - Y_EXTENT,
+                axis=COLUMN.axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0)),
+        tooltip=["group:N", alt.Tooltip("share:Q", format=".1f")]).properties(width=WIDTH - COLUMN.extent,
                                                                                height=alt.Step(30))
     return alt.vconcat(text, hist, bars, spacing=14)
 

@@ -480,7 +480,7 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
             .transform_calculate(text=text)
-            .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, y=badges.top(len(shown)),
+            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown)),
                        fontSize=badges.BADGE_FONT, fontWeight="bold", color=PALETTE[0], lineBreak="\n",
                        lineHeight=badges.LINE)
             .encode(text="text:N").properties(name="berd_total_text"))

@@ -220,7 +220,7 @@ def _badges(claim_defs: list[dict], start: str, end: str, region: str, chosen: t
                                               "'\\nmanufacturing ' + format(datum.manufacturing, '+.1f') + "
                                               f"'% (' + {start} + '\u2013' + {end} + ')' + "
                                               "'\\nall industries ' + format(datum.all, '+.1f') + '%'"))
-                   .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, fontSize=badges.BADGE_FONT,
+                   .mark_text(**badges.COLUMN.at_edge, fontSize=badges.BADGE_FONT,
                               y=badges.top(len(layers)), fontWeight="bold", color=HIGHLIGHT, lineBreak="\n",
                               lineHeight=badges.LINE)
                    .encode(text="text:N").properties(name="bres_highlight"))
@@ -262,7 +262,7 @@ def _message(start: str, end: str, y: int):
             f"'The start year is after the end year:\\ngrowth is shown from ' + {end} + ' to ' + {start} + '.'")
     return (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} >= {end}")
             .transform_calculate(text=text)
-            .mark_text(align="left", baseline="top", x=-badges.AXIS_EXTENT, y=y, fontSize=12, lineBreak="\n",
+            .mark_text(**badges.COLUMN.at_edge, y=y, fontSize=12, lineBreak="\n",
                        lineHeight=badges.LINE)
             .encode(text="text:N")
             .properties(name="bres_message"))

@@ -32,6 +32,7 @@ from futurecity import config, reads
 from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz.controls import Control, bind, interact
+from futurecity.viz.labels import LabelColumn
 from futurecity.viz.theme import HIGHLIGHT, MUTED, PALETTE, WIDTH, figure
 
 FORBES, FORTUNE = "forbes_global2000", "fortune500_hq"
@@ -80,7 +81,7 @@ SUFFIXES = {"co", "co.", "corp", "corp.", "corporation", "company", "inc", "inc.
             "se", "nv", "holdings", "holding", "group", "limited", "communications", "&"}
 
 
-Y_EXTENT = 124  # the label column of the value chart's y axes (names shortened to LABEL_CHARS fit it)
+COLUMN = LabelColumn(124)  # the value chart's y-axis labels (names shortened to LABEL_CHARS fit it)
 
 
 def short_name(name: str, chars: int = LABEL_CHARS) -> str:
@@ -300,13 +301,13 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                    "'US firms (by evidence): ' + format(datum.us_share, '.1f') + '%\\n' + "
                    "'Platform firms: ' + format(datum.platform_share, '.1f') + '%\\n' + "
                    "'Country not settled: ' + datum.flagged_n + ' firms'"))
-               .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=12, lineBreak="\n",
+               .mark_text(**COLUMN.at_edge, y=0, fontSize=12, lineBreak="\n",
                           lineHeight=SUMMARY_LINE)
                .encode(text="text:N").properties(name="platforms_summary", width=WIDTH,
                                                   height=4 * SUMMARY_LINE + 4))
     countries = (rows.mark_bar()
                  .encode(y=alt.Y("country:N", title=None, sort="-x",
-                                 axis=alt.Axis(labelLimit=0, minExtent=Y_EXTENT, maxExtent=Y_EXTENT)),
+                                 axis=COLUMN.axis(labelLimit=0)),
                          x=alt.X("sum(market_value):Q", title="Market value, US$ bn"),
                          color=_kind_colour(legend=True), opacity=_opacity(),
                          tooltip=[alt.Tooltip("country:N", title="Country"),
@@ -315,7 +316,7 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                  .properties(name="platforms_countries", width=WIDTH, height=alt.Step(14)))
     firm_rows = rows.transform_calculate(label="datum.short + (datum.settled == 1 ? '' : ' ?')")
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("mv_rank", order="ascending"),
-              axis=alt.Axis(labelFontSize=10, labelLimit=0, minExtent=Y_EXTENT, maxExtent=Y_EXTENT))
+              axis=COLUMN.axis(labelFontSize=10, labelLimit=0))
     firm_bars = (firm_rows.mark_bar()
                  .encode(y=y, x=alt.X("market_value:Q", title="Market value, US$ bn"),
                          color=_kind_colour(legend=False), opacity=_opacity(),
@@ -324,7 +325,7 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                                   alt.Tooltip("market_value:Q", title="US$ bn", format=",.0f"),
                                   alt.Tooltip("mv_rank:Q", title="Rank by value")])
                  .properties(name="platforms_firms", width=WIDTH, height=alt.Step(13)))
-    # both y axes take Y_EXTENT pixels and the summary starts that far left of the plots, at the chart's edge
+    # both y axes take the COLUMN and the summary starts at its left edge, the chart's
     chart = alt.vconcat(summary, countries, firm_bars, data=compact(table), spacing=10)
     return bind(chart, top)
 

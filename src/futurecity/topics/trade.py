@@ -29,6 +29,7 @@ from futurecity.claims.measures import Inputs, measure, require_years
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz import badges
 from futurecity.viz.controls import Control, bind, interact
+from futurecity.viz.labels import LabelColumn
 from futurecity.viz.theme import MUTED, PALETTE, WIDTH, figure
 
 INDICATOR = "NE.RSB.GNFS.ZS"
@@ -216,10 +217,10 @@ def _counts(source: str, start: str, end: str) -> alt.Chart:
 LINE = badges.LINE
 # "<deficits> of <years> years in deficit (<share>)" in Vega, and ", <first>-<last>" (the pandas twin:
 # _count_text); short, so that a line fits a 320 px screen
-# Every view's y axis takes exactly Y_EXTENT pixels, and the texts above the plots start that far left of them, at
-# the chart's edge: a phone's column is then all theirs.
-Y_EXTENT = 40
-Y_AXIS = alt.Axis(minExtent=Y_EXTENT, maxExtent=Y_EXTENT, labelLimit=Y_EXTENT - 6)
+# Every view's y axis takes the same narrow column, and the texts above the plots start at its left edge, the
+# chart's: a phone's column is then all theirs.
+COLUMN = LabelColumn(40)
+Y_AXIS = COLUMN.axis(labelLimit=COLUMN.extent - 6)
 COUNT_TEXT = ("datum.deficits + ' of ' + datum.years + (datum.years == 1 ? ' year' : ' years') + ' in deficit (' + "
               "format(datum.share, '.0%') + ')'")
 SPAN = "'\\n' + (datum.first == datum.last ? '' + datum.first : datum.first + '\u2013' + datum.last)"  # own line
@@ -241,7 +242,7 @@ def _summary(claim: dict, end: int) -> alt.LayerChart:
                                                                 range=list(badges.COLOURS.values())))
     badge = (_counts("wdi", START, str(end)).transform_aggregate(value="min(share)")
              .transform_calculate(**calc)
-             .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
+             .mark_text(**COLUMN.at_edge, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
                         lineHeight=LINE)
              .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
              .properties(name=badges.badge_name(CLAIM_ID)))
@@ -250,7 +251,7 @@ def _summary(claim: dict, end: int) -> alt.LayerChart:
               .transform_window(row="row_number()", sort=[alt.SortField("series")])
               .transform_calculate(text="datum.series + ': ' + " + COUNT_TEXT,
                                    ypix=f"{top} + (datum.row - 1) * {LINE}")
-              .mark_text(align="left", baseline="top", x=-Y_EXTENT, fontSize=badges.BADGE_FONT)
+              .mark_text(**COLUMN.at_edge, fontSize=badges.BADGE_FONT)
               .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N",
                       color=alt.Color("series:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
                                                                              range=list(COLOURS.values()))))
@@ -298,12 +299,12 @@ def _boe_counts(start: str, last: int) -> alt.LayerChart:
     """The BoE series' years in deficit from ``start`` to its last year; when the start is after that year, a
     line saying so."""
     counts = (_counts("boe", start, str(last)).transform_calculate(text=COUNT_TEXT + " + " + SPAN)
-              .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
+              .mark_text(**COLUMN.at_edge, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
                          lineHeight=LINE)
               .encode(text="text:N").properties(name="boe_counts"))
     none = (alt.Chart().transform_aggregate(rows="count()").transform_filter(f"{start} > {last}")
             .transform_calculate(text=f"'No year counted: the series ends in {last}.'")
-            .mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
+            .mark_text(**COLUMN.at_edge, y=0, fontSize=badges.BADGE_FONT).encode(text="text:N")
             .properties(name="boe_none"))
     return alt.layer(counts, none).properties(width=WIDTH, height=2 * LINE + 2)
 
@@ -377,7 +378,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
     boe = found["BOE"]
     b = deficit_count(boe, start, int(boe["year"].max()))
     text = alt.Chart(pd.DataFrame({"text": lines, "row": range(len(lines))})).mark_text(
-        align="left", baseline="top", x=-Y_EXTENT, fontSize=12).encode(
+        **COLUMN.at_edge, fontSize=12).encode(
         y=alt.Y("row:O", axis=None), text="text:N").properties(width=WIDTH, height=len(lines) * LINE + 4)
 
     def panel(frame: pd.DataFrame, last: int, colour, height: int):
@@ -403,7 +404,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
     boe_text = (_count_text(b, span=True) if b["years"] else
                 f"No year counted: the series ends in {int(boe['year'].max())}.")
     long = alt.vconcat(
-        alt.Chart(pd.DataFrame({"text": [boe_text]})).mark_text(align="left", baseline="top", x=-Y_EXTENT, y=0, fontSize=12,
+        alt.Chart(pd.DataFrame({"text": [boe_text]})).mark_text(**COLUMN.at_edge, y=0, fontSize=12,
                                                                 lineBreak="\n", lineHeight=LINE)
         .encode(text="text:N").properties(width=WIDTH, height=2 * LINE + 2),
         panel(boe, int(boe["year"].max()), alt.value(PALETTE[0]), 150), spacing=2,

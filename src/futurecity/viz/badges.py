@@ -12,6 +12,7 @@ import json
 import altair as alt
 
 from futurecity.claims import rules
+from futurecity.viz.labels import LabelColumn
 from futurecity.viz.theme import PALETTE
 
 ANOTHER_WINDOW = "another window"  # what a badge says instead of a verdict off the paper's window
@@ -23,9 +24,9 @@ LINE = 14  # pixels per line of badge text
 LINE_CHARS = 38
 BADGE_LINES = 3
 BADGE_BLOCK = BADGE_LINES * LINE + 6  # pixels from one badge to the next
-# Badges start this far left of the plot area: charts with badges give their y axes exactly this extent, so a
-# badge lines up with the axis labels instead of starting at the bars.
-AXIS_EXTENT = 160
+# Badges start at the chart's left edge, above y axes that take exactly this column: a badge lines up with the
+# axis labels instead of starting at the bars.
+COLUMN = LabelColumn(160)
 COLOURS = {rules.REPRODUCED: PALETTE[2], rules.DIFFERS: PALETTE[5], ANOTHER_WINDOW: "#555555"}
 
 
@@ -70,7 +71,7 @@ def badge_layer(rows: alt.Chart, claim: dict, value: str, start: str, end: str, 
     colour = alt.Color("verdict:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
                        legend=None)
     return (rows.transform_calculate(**calc)
-            .mark_text(align="left", baseline="top", x=-AXIS_EXTENT, y=top(row), fontSize=BADGE_FONT,
+            .mark_text(**COLUMN.at_edge, y=top(row), fontSize=BADGE_FONT,
                        lineBreak="\n", lineHeight=LINE)
             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=claim["id"])])
             .properties(name=badge_name(claim["id"])))
@@ -83,6 +84,5 @@ def badge_name(claim_id: str) -> str:
 
 
 def y_axis(**kwargs) -> alt.Axis:
-    """A y axis whose labels take exactly :data:`AXIS_EXTENT` pixels (see :func:`badge_layer`)."""
-    return alt.Axis(labelLimit=AXIS_EXTENT - 8, labelFontSize=11, minExtent=AXIS_EXTENT, maxExtent=AXIS_EXTENT,
-                    **kwargs)
+    """A y axis whose labels take exactly the badges' :data:`COLUMN` (see :func:`badge_layer`)."""
+    return COLUMN.axis(labelLimit=COLUMN.extent - 8, labelFontSize=11, **kwargs)

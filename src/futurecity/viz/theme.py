@@ -30,7 +30,7 @@ EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False,
 # The CSV of what a chart draws, written by the build (futurecity.book.chartdata) into the book's static files;
 # every chapter is a page under chapters/, so this is relative to it.
 DATA_HREF = "../_static/data/"
-WIDTH = 460  # plot width of a chapter's chart, in pixels (y-axis labels with badges take AXIS_EXTENT more)
+WIDTH = 460  # plot width of a chapter's chart, in pixels (y-axis labels with badges take badges.COLUMN more)
 
 
 def source_line(frames: pd.DataFrame | Sequence[pd.DataFrame]) -> str:
