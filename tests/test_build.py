@@ -275,10 +275,28 @@ def test_a_changed_stylesheet_reaches_the_site_when_no_page_changed(tmp_path):
         cmd = [sys.executable, "-m", "futurecity", "build", "--project", str(book["project"])]
         done = subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
+        return done.stderr
 
-    html_build()
+    assert "HTML built" in html_build()
+    assert "HTML unchanged (Jupyter Book not run)" in html_build()  # nothing staged changed: no Sphinx run
     css = book["project"] / "_static" / "futurecity.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* a changed rule */\n", encoding="utf-8")
-    html_build()
+    assert "HTML built" in html_build()
     published = book["project"] / "_build" / "html" / "_static" / "futurecity.css"
     assert published.read_text(encoding="utf-8") == css.read_text(encoding="utf-8")
+
+
+def test_after_a_failed_html_build_the_next_build_runs_jupyter_book_again(tmp_path):
+    """The HTML is skipped only when it was written from the same staged files by a build that succeeded."""
+    book = _book(tmp_path, [INTRO, "references"])
+    cmd = [sys.executable, "-m", "futurecity", "build", "--project", str(book["project"])]
+    references = book["project"] / "references.md"
+    good = references.read_text(encoding="utf-8")
+    references.write_text(good + "\nA citation of no entry: {cite:p}`no-such-entry`.\n", encoding="utf-8")
+    failed = subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
+    assert failed.returncode != 0 and "Jupyter Book failed" in failed.stderr, failed.stderr
+    again = subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
+    assert again.returncode != 0 and "Jupyter Book failed" in again.stderr, again.stderr  # not skipped
+    references.write_text(good, encoding="utf-8")
+    fixed = subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
+    assert fixed.returncode == 0 and "HTML built" in fixed.stderr, fixed.stderr

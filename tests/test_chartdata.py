@@ -115,6 +115,9 @@ def test_download_copy_has_no_absolute_path(tmp_path):
     meta = json.loads(got)["metadata"]["papermill"]
     assert meta["input_path"] == "chapters/x.ipynb" and "output_path" not in meta
     assert meta["parameters"] == {"live": False}
+    again = nbformat.reads(got, as_version=4)  # a valid notebook, in nbformat's own layout to the byte
+    nbformat.validate(again)
+    assert nbformat.writes(again) + "\n" == got
 
 
 def test_source_blocks_of_the_data_page():

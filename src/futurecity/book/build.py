@@ -31,6 +31,7 @@ import yaml
 from futurecity import reads
 from futurecity.config import BUILD_ENV, PULL_FAILED_ENV, PULLED_ENV
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, ChapterFailed, DataUnavailable
+from futurecity.files import atomic_write, sha256_bytes, sha256_file
 
 CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
 
@@ -197,16 +198,15 @@ _PAPERMILL_PATHS = ("input_path", "output_path")
 def download_copy(executed: Path, docname: str) -> bytes:
     """The executed notebook as readers download it: papermill's ``input_path`` becomes the notebook's path in
     the project (``chapters/01-introduction.ipynb``) and ``output_path`` is dropped, so no absolute path of the
-    machine that built the book is published."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
-    meta = nb.metadata.get("papermill")
+    machine that built the book is published. The notebook was written by nbformat and is validated there; here
+    it is plain JSON, written back in nbformat's own layout (sorted keys, one-space indents)."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    meta = nb.get("metadata", {}).get("papermill")
     if isinstance(meta, dict):
         for key in _PAPERMILL_PATHS:
             meta.pop(key, None)
         meta["input_path"] = f"{docname}.ipynb"
-    return nbformat.writes(nb).encode("utf-8")
+    return (json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 DATA_USE = "_futurecity_data_use.json"  # staged beside _config.yml: which chapters read which source
@@ -223,12 +223,21 @@ def data_use(chaps: list[Chapter]) -> dict[str, list[str]]:
     return {sid: use[sid] for sid in sorted(use)}
 
 
-def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> tuple[Path, bool]:
+@dataclass
+class Staged:
+    """The book's source as staged for Jupyter Book."""
+
+    folder: Path
+    shared_changed: bool  # a file every page uses changed (configuration, static files, templates)
+    digest: str  # of every staged file's path and bytes: the HTML written from this digest needs no new run
+
+
+def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Staged:
     """Assemble ``_build/src``: configuration, static files and templates, bibliography, pages and executed
     notebooks (as :func:`download_copy` writes them) and which chapters read which source (:data:`DATA_USE`, for
-    the Data page). Returns the folder, and whether a file that every page uses changed (configuration, static
-    files, templates): Sphinx does not notice those by itself when no page changed, so the HTML is then written
-    anew. The data behind the charts is not staged: :func:`publish_chart_data` writes it into the HTML."""
+    the Data page). Says whether a file that every page uses changed: Sphinx does not notice those by itself when
+    no page changed, so the HTML is then written anew. The data behind the charts is not staged:
+    :func:`publish_chart_data` writes it into the HTML."""
     stage = build_dir / "src"
     wanted: dict[Path, Path | bytes] = {}
     for name in ("_config.yml", "_toc.yml"):
@@ -256,14 +265,33 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> tuple[Pa
         if path.is_file() and path not in wanted:
             path.unlink()
             changed.append(path)
-    return stage, any(p == s or s in p.parents for p in changed for s in shared)
+    digest = sha256_bytes("".join(f"{dst.relative_to(stage)}\0{sha256_file(dst)}\n" for dst in sorted(wanted))
+                          .encode())
+    return Staged(stage, any(p == s or s in p.parents for p in changed for s in shared), digest)
+
+
+HTML_STAMP = "html.stamp"  # in _build: the staged digest the HTML was last written from, by a build that succeeded
+
+
+def write_html(project: Path, build_dir: Path, staged: Staged) -> bool:
+    """Jupyter Book on the staged book, unless the HTML was written from exactly these files by a build that
+    succeeded (Sphinx would find nothing to do, after seconds of starting up); whether it ran. With no stamp (a
+    first build, or the last one failed) every page is read and written anew: Sphinx keeps the pages it read in a
+    failed build and would not warn about them again."""
+    stamp = build_dir / HTML_STAMP
+    succeeded = stamp.is_file()
+    if succeeded and stamp.read_text(encoding="utf-8") == staged.digest and (build_dir / "html").is_dir():
+        return False
+    stamp.unlink(missing_ok=True)
+    build_html(project, build_dir, staged.folder, everything=staged.shared_changed or not succeeded)
+    atomic_write(stamp, staged.digest.encode())
+    return True
 
 
 def publish_chart_data(build_dir: Path, csvs: dict[str, bytes]) -> None:
     """Write the data behind each chart into ``_build/html/_static/data`` (each file atomically, and only when
     its bytes changed) and remove the CSVs of charts no longer in the book."""
     from futurecity.book import chartdata
-    from futurecity.files import atomic_write
 
     folder = build_dir / "html" / chartdata.DATA_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -427,9 +455,8 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
         with cf.ThreadPoolExecutor(max_workers=1) as side:
             charts = side.submit(chartdata.chart_csvs, [c.executed for c in chaps], project / "_static" / "vendor",
                                  build_dir / "chartdata")
-            stage, shared_changed = stage_book(project, build_dir, chaps)
             try:
-                build_html(project, build_dir, stage, everything=shared_changed)
+                ran = write_html(project, build_dir, stage_book(project, build_dir, chaps))
             except ChapterFailed as exc:
                 print(f"futurecity build: {exc}", file=out)
                 return EXIT_FAILED
@@ -439,7 +466,8 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
                 print(f"futurecity build: the data behind the charts: {exc}", file=out)
                 return EXIT_FAILED
         publish_chart_data(build_dir, csvs)
-        print(f"HTML built in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
+        what = "built" if ran else "unchanged (Jupyter Book not run)"
+        print(f"HTML {what} in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
     return EXIT_OK
 
 

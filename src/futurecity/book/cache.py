@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from futurecity import reads
 from futurecity.book import imports
 from futurecity.claims import ledger

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = "futurecity"
@@ -27,6 +28,12 @@ def _file(package_dir: Path, module: str) -> Path | None:
 def imported(source: str, package_dir: Path, package: str = PACKAGE) -> set[str]:
     """The ``futurecity`` modules ``source`` imports (``from x import y`` counts ``x.y`` when it is a module);
     ``package`` is the package ``source`` belongs to (for relative imports)."""
+    return set(_imported(source, package_dir, package))
+
+
+@lru_cache(maxsize=1024)
+def _imported(source: str, package_dir: Path, package: str) -> frozenset[str]:
+    """:func:`imported`, parsed once per text: the chapters of a build share most of their modules."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -41,7 +48,7 @@ def imported(source: str, package_dir: Path, package: str = PACKAGE) -> set[str]
                 continue
             found.add(base)
             found |= {f"{base}.{a.name}" for a in node.names if _file(package_dir, f"{base}.{a.name}")}
-    return found
+    return frozenset(found)
 
 
 def closure(code: list[str], package_dir: Path) -> list[Path]:
