@@ -113,11 +113,14 @@ def _kernel_manager_class():
 def execute_notebook(source: Path, out: Path, params: dict, timeout: int = CELL_TIMEOUT) -> None:
     """Execute ``source`` into ``out`` with papermill as the build does: kernels over Unix sockets, the notebook's
     folder as working directory, and ``timeout`` seconds at most per cell (a stuck kernel fails, never hangs).
-    The kernel inherits this process's environment. Raises papermill's errors."""
+    The kernel inherits this process's environment. The notebook is written once, when it has run (or failed),
+    not at the start and end of every cell as papermill does by default (a chapter's charts make that seconds of
+    writing). Raises papermill's errors."""
     import papermill
 
     papermill.execute_notebook(str(source), str(out), parameters=params, kernel_name="python3",
                                cwd=str(source.parent), progress_bar=False, log_output=False,
+                               request_save_on_cell_execute=False,
                                execution_timeout=timeout, start_timeout=min(timeout, 120),
                                kernel_manager_class=_kernel_manager_class())
 
