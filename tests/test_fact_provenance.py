@@ -272,7 +272,10 @@ def test_chapter5_tab_to_a_claims_value_shows_its_source_vintage_and_status_and_
         assert f"Claim: {fact.claim}, status: {status}" in text, text
         assert value.get_attribute("aria-describedby") == tip.get_attribute("id")
         box = tip.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"the popover leaves the window: {box}"
+        column = page.evaluate("(({left, right}) => [left, right])(document.querySelector('.bd-article')"
+                               ".getBoundingClientRect())")
+        assert max(0, column[0] - 0.5) <= box["x"] and box["x"] + box["width"] <= min(column[1], width) + 0.5, \
+            f"the popover leaves the article's column {column}: {box}"
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         fg, bg = tip.evaluate(COLOURS_JS)
         assert contrast(fg, bg) >= 4.5, f"popover text {fg} on {bg}"
@@ -324,27 +327,28 @@ def test_a_pasted_name_with_no_fact_fails_the_build_and_a_fact_links_its_source(
     """Sphinx with the site extension on three pages: one whose facts all have provenance (built, with its
     popover linking the source's entry on the Data page), one pasting a name its record lacks, one with no record
     at all. The last two are warnings, which the book's build (warnings are errors) turns into a failure."""
-    (tmp_path / "data").mkdir()
-    shutil.copy(PROJECT / "data" / "sources.yml", tmp_path / "data" / "sources.yml")
-    (tmp_path / "_futurecity_data_use.json").write_text("{}", encoding="utf-8")
-    (tmp_path / "conf.py").write_text(
+    book = tmp_path / "book"  # the HTML goes beside it (myst-nb writes a folder next to the output)
+    book.mkdir()
+    (book / "data").mkdir()
+    shutil.copy(PROJECT / "data" / "sources.yml", book / "data" / "sources.yml")
+    (book / "_futurecity_data_use.json").write_text("{}", encoding="utf-8")
+    (book / "conf.py").write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(PROJECT / '_templates' / 'sphinxext')!r})\n"
         "extensions = ['myst_nb', 'futurecity_site']\n"
-        "nb_execution_mode = 'off'\n"
-        "exclude_patterns = ['_build']\n", encoding="utf-8")
-    (tmp_path / "index.md").write_text("# Book\n\n```{toctree}\ngood\nunknown\nbare\ndata\n```\n", encoding="utf-8")
-    (tmp_path / "data.md").write_text("# Data\n\n```{futurecity-sources}\n```\n", encoding="utf-8")
+        "nb_execution_mode = 'off'\n", encoding="utf-8")
+    (book / "index.md").write_text("# Book\n\n```{toctree}\ngood\nunknown\nbare\ndata\n```\n", encoding="utf-8")
+    (book / "data.md").write_text("# Data\n\n```{futurecity-sources}\n```\n", encoding="utf-8")
     growth = Fact(1.234, "growth of SIC 10-33 employment, GB, 2015 to 2019", ("bres_employment",),
                   "bres_employment: a release", "C5-8a")
     year = Fact(2015, "first year of the window")
-    _page(tmp_path / "good.ipynb", "Grew {glue:text}`growth:.1f`% from {glue:text}`year`.",
+    _page(book / "good.ipynb", "Grew {glue:text}`growth:.1f`% from {glue:text}`year`.",
           {"growth": growth, "year": year}, {"growth": growth, "year": year}, [{"id": "C5-8a", "status": "differs"}])
-    _page(tmp_path / "unknown.ipynb", "From {glue:text}`year` to {glue:text}`stray`.",
+    _page(book / "unknown.ipynb", "From {glue:text}`year` to {glue:text}`stray`.",
           {"year": year, "stray": year}, {"year": year})
-    _page(tmp_path / "bare.ipynb", "From {glue:text}`year`.", {"year": year}, None)
-    done = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(tmp_path),
-                           str(tmp_path / "_build")], check=False, capture_output=True, text=True,
+    _page(book / "bare.ipynb", "From {glue:text}`year`.", {"year": year}, None)
+    done = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(book),
+                           str(tmp_path / "out")], check=False, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
@@ -352,14 +356,24 @@ def test_a_pasted_name_with_no_fact_fails_the_build_and_a_fact_links_its_source(
     assert any("unknown.ipynb" in w and "'stray'" in w and "no Fact" in w for w in warnings), warnings
     assert any("bare.ipynb" in w and "'year'" in w and "no provenance" in w for w in warnings), warnings
     good = _Facts()
-    good.feed((tmp_path / "_build" / "good.html").read_text(encoding="utf-8"))
+    good.feed((tmp_path / "out" / "good.html").read_text(encoding="utf-8"))
     assert good.stray == 0 and [f["key"] for f in good.facts] == ["growth", "year"]
     first = good.facts[0]
     assert first["value"] == "1.2" and first["lines"]["Claim"] == "C5-8a, status: differs"
     assert first["lines"]["Computed"] == growth.about and first["lines"]["Vintage"] == growth.vintage
     assert [link["href"] for link in first["links"]] == ["data.html#source-bres-employment"]
-    assert 'id="source-bres-employment"' in (tmp_path / "_build" / "data.html").read_text(encoding="utf-8")
+    assert 'id="source-bres-employment"' in (tmp_path / "out" / "data.html").read_text(encoding="utf-8")
     for page in ("unknown", "bare"):  # the number is not pasted bare: it is left out with the warning
         parser = _Facts()
-        parser.feed((tmp_path / "_build" / f"{page}.html").read_text(encoding="utf-8"))
+        parser.feed((tmp_path / "out" / f"{page}.html").read_text(encoding="utf-8"))
         assert parser.stray == 0, page
+    # a book without the Data page (a chapter alone): the popover names the source, unlinked, with no warning
+    (book / "index.md").write_text("# Book\n\n```{toctree}\ngood\n```\n", encoding="utf-8")
+    for name in ("unknown.ipynb", "bare.ipynb", "data.md"):
+        (book / name).unlink()
+    done = subprocess.run([sys.executable, "-m", "sphinx", "-E", "-b", "html", "-q", str(book),
+                           str(tmp_path / "alone")], check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
+    alone = _Facts()
+    alone.feed((tmp_path / "alone" / "good.html").read_text(encoding="utf-8"))
+    assert alone.facts[0]["links"] == [] and registry.get("bres_employment").title in alone.facts[0]["lines"]["Source"]

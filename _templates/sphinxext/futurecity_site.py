@@ -16,9 +16,9 @@
 4. Every number the prose quotes with ``{glue:text}`` explains itself: the role, given the chapter's provenance
    record (glued by ``futurecity.chapters.common.glue`` beside the facts' values), pastes the value as a
    focusable element with a popover (CSS in futurecity.css, Escape in futurecity-facts.js): the sources' titles
-   and publishers, each linked to its entry on the Data page, the vintage, the computation in one line and, for
-   a claim's value, the claim's id and status. A quoted name with no provenance is a warning, so an error of the
-   build (warnings are errors).
+   and publishers, each linked to its entry on the Data page (named unlinked in a book built without that page),
+   the vintage, the computation in one line and, for a claim's value, the claim's id and status. A quoted name
+   with no provenance is a warning, so an error of the build (warnings are errors).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from string import ascii_lowercase
 
@@ -299,9 +300,14 @@ class fact_tip(nodes.inline):
 
 
 def _registry(confdir: Path) -> dict[str, dict]:
+    """The sources of data/sources.yml by id (read once per version of the file)."""
     path = _sources_yml(confdir)
-    sources = yaml.safe_load(path.read_text(encoding="utf-8"))["sources"] if path else []
-    return {s["id"]: s for s in sources}
+    return _read_registry(path, path.stat().st_mtime_ns) if path else {}
+
+
+@lru_cache(maxsize=4)
+def _read_registry(path: Path, mtime: int) -> dict[str, dict]:
+    return {s["id"]: s for s in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]}
 
 
 def _line(label: str, *body: nodes.Node) -> nodes.inline:
@@ -357,7 +363,7 @@ class FactTextRole(PasteTextRole):
                 links += [nodes.Text("; ")] if i else []
                 links.append(addnodes.pending_xref("", nodes.inline(text=str(src["title"])), refdomain="std",
                                                    reftype="ref", reftarget=source_anchor(sid), refexplicit=True,
-                                                   refwarn=True, refdoc=docname))
+                                                   refwarn=True, refdoc=docname, futurecity_source=sid))
                 links.append(nodes.Text(f", {src['publisher']}"))
             tip += _line("Source" if len(prov["sources"]) == 1 else "Sources", *links)
         else:
@@ -370,6 +376,16 @@ class FactTextRole(PasteTextRole):
             status = nodes.inline(text=prov["status"], classes=["fc-status", "fc-status-" + nodes.make_id(prov["status"])])
             tip += _line("Claim", nodes.literal(text=prov["claim"]), nodes.Text(", status: "), status)
         return tip
+
+
+def _unlinked_without_data_page(app, env, node, contnode):
+    """A book built without the Data page (a chapter alone): a popover names its sources without links. With the
+    page, every source of the registry has its label there, so a link that finds none stays a warning."""
+    std = env.get_domain("std")
+    if node.get("futurecity_source") and not any(source_anchor(s) in std.anonlabels for s in _registry(
+            Path(app.confdir))):
+        return contnode
+    return None
 
 
 def _visit_fact(self, node):
@@ -392,6 +408,7 @@ def setup(app):
     app.connect("config-inited", _config_inited)
     app.add_directive("futurecity-sources", SourcesDirective)
     app.add_role_to_domain("glue", "text", FactTextRole(), override=True)
+    app.connect("missing-reference", _unlinked_without_data_page)
     for kind, visit in ((fact, _visit_fact), (fact_value, _visit_fact_value), (fact_tip, _visit_fact_tip)):
         app.add_node(kind, html=(visit, _depart_span))
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
