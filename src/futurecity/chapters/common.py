@@ -4,19 +4,52 @@ and say at its top when a live pull failed and older data stand in."""
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 
 from futurecity.claims.measures import Inputs
 from futurecity.data import registry
 from futurecity.facts import Fact, constant
 
+# The glue key of a chapter's provenance record (:func:`provenance`): the website shows each quoted number's
+# provenance from it (_templates/sphinxext/futurecity_site.py).
+PROVENANCE_KEY = "futurecity_provenance"
 
-def glue(facts: dict[str, Fact]) -> None:
-    """Glue every fact's value under its name (myst-nb), so the prose can quote it with ``{glue:text}``."""
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where each fact of a chapter comes from, glued as JSON text (its ``repr``) beside the values."""
+
+    record: dict[str, dict]
+
+    def __repr__(self) -> str:
+        return json.dumps(self.record, sort_keys=True)
+
+
+def provenance(facts: dict[str, Fact], results: list[dict] = ()) -> Provenance:
+    """For each fact: its one-line computation, source ids, vintage and, for a claim's fact, the claim id and its
+    status in ``results`` (the claims engine's evaluation). A fact naming a claim missing from ``results`` is an
+    error: its status would otherwise go unsaid."""
+    statuses = {r["id"]: r["status"] for r in results}
+    record = {}
+    for name, item in facts.items():
+        if item.claim is not None and item.claim not in statuses:
+            raise KeyError(f"fact {name!r} is a value of claim {item.claim}, which this chapter did not evaluate")
+        record[name] = {"about": item.about, "sources": list(item.sources), "vintage": item.vintage,
+                        "claim": item.claim, "status": statuses.get(item.claim)}
+    return Provenance(record)
+
+
+def glue(facts: dict[str, Fact], results: list[dict] = ()) -> None:
+    """Glue every fact's value under its name (myst-nb), so the prose can quote it with ``{glue:text}``, and
+    their provenance under :data:`PROVENANCE_KEY`."""
     from myst_nb import glue as myst_glue
 
+    if PROVENANCE_KEY in facts:
+        raise KeyError(f"{PROVENANCE_KEY!r} is the provenance record's glue key, not a fact's")
     for name, item in facts.items():
         myst_glue(name, item.value, display=False)
+    myst_glue(PROVENANCE_KEY, provenance(facts, results), display=False)
 
 
 def claim_key(claim_id: str) -> str:
@@ -105,13 +138,14 @@ class Chapter:
 
     inputs: Inputs
     facts: dict[str, Fact] = field(default_factory=dict)
+    results: list[dict] = field(default_factory=list)  # the claims engine's evaluation of the chapter's claims
 
     def __post_init__(self):
         """A chapter's own opening: load what it shows and set its facts (defined here so that the dataclass's
         ``__init__`` calls the subclass's)."""
 
     def glue(self) -> None:
-        glue(self.facts)
+        glue(self.facts, self.results)
 
     def notice(self):
         """What the chapter shows first: which older data stand in for a live pull that failed (None, so

@@ -1,0 +1,48 @@
+/* The popovers of the numbers the prose quotes (span.fc-fact, written by futurecity_site.py; shown by
+ * futurecity.css on hover and focus). This script keeps each popover inside the article's column and the window
+ * (narrowed to fit, shifted left at the right edge, above its number when there is more room there) and lets
+ * Escape hide whichever is open, until the reader's pointer or focus comes back to the number.
+ */
+(function () {
+  'use strict';
+
+  var MARGIN = 8;  // pixels kept between a popover and the window's edges
+
+  function place(fact) {
+    var tip = fact.querySelector(':scope > .fc-fact-tip');
+    if (!tip) return;
+    tip.style.left = '0px';
+    tip.style.maxWidth = '';
+    fact.classList.remove('fc-fact-above');
+    var lo = MARGIN, hi = document.documentElement.clientWidth - MARGIN, article = fact.closest('.bd-article');
+    if (article) {  // clear of the side columns
+      var column = article.getBoundingClientRect();
+      lo = Math.max(lo, column.left);
+      hi = Math.min(hi, column.right);
+    }
+    if (tip.offsetWidth > hi - lo) tip.style.maxWidth = (hi - lo) + 'px';
+    var box = fact.getBoundingClientRect(), width = tip.offsetWidth, height = tip.offsetHeight;
+    var left = Math.max(lo, Math.min(box.left, hi - width));
+    tip.style.left = (left - box.left) + 'px';
+    var below = window.innerHeight - box.bottom, above = box.top;
+    if (height > below - MARGIN && above > below) fact.classList.add('fc-fact-above');
+  }
+
+  function open(event) {
+    var fact = event.target.closest && event.target.closest('.fc-fact');
+    if (!fact) return;
+    if (event.type === 'focusin' || !fact.contains(event.relatedTarget)) {
+      fact.classList.remove('fc-fact-closed');
+      place(fact);
+    }
+  }
+
+  document.addEventListener('focusin', open);
+  document.addEventListener('mouseover', open);
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') return;
+    document.querySelectorAll('.fc-fact:hover, .fc-fact:focus-within').forEach(function (fact) {
+      fact.classList.add('fc-fact-closed');
+    });
+  });
+})();
