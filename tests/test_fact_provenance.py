@@ -30,6 +30,7 @@ from futurecity.data import registry
 from futurecity.facts import Fact
 
 HTML = PROJECT / "_build" / "html"
+SCOREBOARD_PAGE = "06-conclusion.html"  # the claims table of every claim, one row id="claim-<id>" each
 CHAPTERS = [doc for doc in toc_files(PROJECT) if (PROJECT / f"{doc}.ipynb").is_file()]
 USE = re.compile(r"\{glue:text\}`([^`]+)`")
 PLAIN_QUOTES = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
@@ -187,6 +188,8 @@ def test_every_pasted_number_on_every_chapter_page_carries_its_facts_provenance(
     assert page.stray == 0, f"{doc}: {page.stray} pasted value(s) with no provenance"
     assert [f["key"] for f in page.facts] == [key for key, _ in uses], f"{doc}: pasted values and prose differ"
     anchors, status = data_page_sources(), statuses(chapter)
+    scoreboard = (HTML / "chapters" / SCOREBOARD_PAGE).read_text(encoding="utf-8")
+    scoreboard_rows = set(re.findall(r'<tr class="fc-claim" id="(claim-[^"]+)"', scoreboard))
     assert anchors, "the Data page lists no source"
     for got, (key, spec) in zip(page.facts, uses):
         fact, where = chapter.facts[key], f"{doc}: {key}"
@@ -197,11 +200,17 @@ def test_every_pasted_number_on_every_chapter_page_carries_its_facts_provenance(
         source_line = lines.pop(label, None)
         assert source_line is not None, f"{where}: no {label!r} line in {got['lines']}"
         assert lines == expected_lines(fact, status.get(fact.claim)), where
-        linked = {}
+        linked, claims = {}, []
         for link in got["links"]:
             path, _, anchor = link["href"].partition("#")
+            on_scoreboard = not path and f"{doc}.html".endswith(SCOREBOARD_PAGE)  # a link within that page
+            if on_scoreboard or urlsplit(path).path.endswith(SCOREBOARD_PAGE):  # the claim's row among all claims
+                claims.append(anchor)
+                continue
             assert urlsplit(path).path.endswith("data-sources.html"), f"{where}: {link}"
             linked[anchors.get(anchor)] = link["text"]  # the source whose entry the link opens
+        assert claims == ([f"claim-{fact.claim}"] if fact.claim else []), f"{where}: {got['links']}"
+        assert not claims or claims[0] in scoreboard_rows, f"{where}: the scoreboard has no row {claims[0]}"
         assert sorted(linked) == sorted(fact.sources), f"{where}: links {got['links']}"
         for sid in fact.sources:
             src = registry.get(sid)

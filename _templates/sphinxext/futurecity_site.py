@@ -287,6 +287,7 @@ class SourcesDirective(SphinxDirective):
 # --- every quoted number explains itself ------------------------------------------------------------------
 
 PROVENANCE_KEY = "futurecity_provenance"  # = futurecity.chapters.common.PROVENANCE_KEY (tested)
+SCOREBOARD = "chapters/06-conclusion"  # the page whose claims table has a row id="claim-<id>" for every claim
 
 
 class fact(nodes.inline):
@@ -376,8 +377,17 @@ class FactTextRole(PasteTextRole):
         tip += _line("Computed", nodes.Text(prov["about"]))
         if prov["claim"]:
             status = nodes.inline(text=prov["status"], classes=["fc-status", "fc-status-" + nodes.make_id(prov["status"])])
-            tip += _line("Claim", nodes.literal(text=prov["claim"]), nodes.Text(", status: "), status)
+            tip += _line("Claim", self._claim(prov["claim"], docname), nodes.Text(", status: "), status)
         return tip
+
+    def _claim(self, claim_id: str, docname: str) -> nodes.Node:
+        """The claim's id, linked to its row in the scoreboard when the book has that page."""
+        env = self.document.settings.env
+        code = nodes.literal(text=claim_id)
+        if SCOREBOARD not in env.found_docs:
+            return code
+        uri = env.app.builder.get_relative_uri(docname, SCOREBOARD) + f"#claim-{claim_id}"
+        return nodes.reference("", "", code, refuri=uri, internal=True, classes=["fc-fact-claim"])
 
 
 def _unlinked_without_data_page(app, env, node, contnode):
