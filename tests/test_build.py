@@ -300,3 +300,17 @@ def test_after_a_failed_html_build_the_next_build_runs_jupyter_book_again(tmp_pa
     references.write_text(good, encoding="utf-8")
     fixed = subprocess.run(cmd, env=book["env"], capture_output=True, text=True, timeout=600)
     assert fixed.returncode == 0 and "HTML built" in fixed.stderr, fixed.stderr
+
+
+def test_jupyter_book_started_early_is_stopped_when_not_needed_and_ends_with_its_parent():
+    """The Jupyter Book started before the chapters execute builds only when told: stopped, it wrote nothing; its
+    input closed (the build that started it ended), it ends by itself without building."""
+    from futurecity.book.build import JupyterBook
+
+    unused = JupyterBook()
+    unused.close()
+    assert unused.proc.returncode is not None
+    orphan = JupyterBook()
+    orphan.proc.stdin.close()  # as when the build process ends
+    assert orphan.proc.wait(timeout=60) == 0
+    assert orphan.proc.stdout.read() == ""  # no build ran (Jupyter Book prints as it builds)

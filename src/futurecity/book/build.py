@@ -276,17 +276,17 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Staged:
 HTML_STAMP = "html.stamp"  # in _build: the staged digest the HTML was last written from, by a build that succeeded
 
 
-def write_html(project: Path, build_dir: Path, staged: Staged) -> bool:
-    """Jupyter Book on the staged book, unless the HTML was written from exactly these files by a build that
-    succeeded (Sphinx would find nothing to do, after seconds of starting up); whether it ran. With no stamp (a
-    first build, or the last one failed) every page is read and written anew: Sphinx keeps the pages it read in a
-    failed build and would not warn about them again."""
+def write_html(build_dir: Path, staged: Staged, jupyter_book: JupyterBook | None = None) -> bool:
+    """Jupyter Book (``jupyter_book`` when one was started, else a new one) on the staged book, unless the HTML
+    was written from exactly these files by a build that succeeded (Sphinx would find nothing to do, after seconds
+    of starting up); whether it ran. With no stamp (a first build, or the last one failed) every page is read and
+    written anew: Sphinx keeps the pages it read in a failed build and would not warn about them again."""
     stamp = build_dir / HTML_STAMP
     succeeded = stamp.is_file()
     if succeeded and stamp.read_text(encoding="utf-8") == staged.digest and (build_dir / "html").is_dir():
         return False
     stamp.unlink(missing_ok=True)
-    build_html(project, build_dir, staged.folder, everything=staged.shared_changed or not succeeded)
+    (jupyter_book or JupyterBook()).build(staged.folder, build_dir, everything=staged.shared_changed or not succeeded)
     atomic_write(stamp, staged.digest.encode())
     return True
 
@@ -309,19 +309,46 @@ def publish_chart_data(build_dir: Path, csvs: dict[str, bytes]) -> None:
 
 HTML_TIMEOUT = 900  # seconds Jupyter Book may take to write the HTML
 
+# Jupyter Book's command in a process of its own that imports Sphinx and the book's extensions first (about a
+# second), then waits for its arguments on stdin: started before the chapters execute, it does that work in the
+# moments the kernels leave a core idle. An empty line ends it without building.
+JUPYTER_BOOK = """
+import json, sys
+from jupyter_book.cli.main import main
+import jupyter_book.sphinx, myst_nb.sphinx_ext, sphinx.builders.html, sphinx_book_theme, sphinxcontrib.bibtex
+line = sys.stdin.readline()
+if line.strip():
+    sys.argv = ["jupyter-book", *json.loads(line)]
+    main()
+"""
 
-def build_html(project: Path, build_dir: Path, stage: Path, everything: bool = False) -> None:
-    """Jupyter Book on the staged folder, warnings as errors; ``everything`` writes every page anew."""
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(stage), "--path-output", str(build_dir.parent),
-           "-W", "-n", "--keep-going", "-q", *(["--all"] if everything else [])]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=HTML_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise ChapterFailed(f"Jupyter Book did not finish within {HTML_TIMEOUT} s") from exc
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
-        raise ChapterFailed(f"Jupyter Book failed (warnings are errors):\n{tail}")
+
+class JupyterBook:
+    """Jupyter Book, started now and told later what to build (:meth:`build`), or stopped (:meth:`close`)."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", JUPYTER_BOOK], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def build(self, stage: Path, build_dir: Path, everything: bool = False) -> None:
+        """Build the staged folder into ``build_dir/html``, warnings as errors; ``everything`` reads and writes
+        every page anew. A failure, or no end within :data:`HTML_TIMEOUT`, raises :class:`ChapterFailed`."""
+        args = ["build", str(stage), "--path-output", str(build_dir.parent), "-W", "-n", "--keep-going", "-q",
+                *(["--all"] if everything else [])]
+        try:
+            output, _ = self.proc.communicate(json.dumps(args) + "\n", timeout=HTML_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            self.close()
+            raise ChapterFailed(f"Jupyter Book did not finish within {HTML_TIMEOUT} s") from exc
+        if self.proc.returncode != 0:
+            tail = "\n".join(output.strip().splitlines()[-25:])
+            raise ChapterFailed(f"Jupyter Book failed (warnings are errors):\n{tail}")
+
+    def close(self) -> None:
+        """Stop it if it still runs (it was not needed, or took too long)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
 
 
 # --- the command ------------------------------------------------------------------------------------------
@@ -413,8 +440,6 @@ def inputs(project: Path, live: bool, vintage: str | None, out) -> tuple[dict, d
 
 def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
           html: bool = True, out=sys.stderr) -> int:
-    from tqdm import tqdm
-
     from futurecity.book import cache  # here, not at the top: the workers that execute chapters need none of it
 
     project = project.resolve()
@@ -428,6 +453,25 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
     outcomes = [Outcome(c, "cached") for c in chaps if cache.valid(c.record, c.executed, keys[c.docname], project)]
     todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    early = JupyterBook() if html and todo else None  # it imports Sphinx while the chapters execute
+    try:
+        failed = _execute_all(project, chaps, todo, outcomes, keys, params, env, workers, out)
+        if failed:
+            return failed
+        return _write_site(project, build_dir, chaps, early, out) if html else EXIT_OK
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _execute_all(project: Path, chaps: list[Chapter], todo: list[Chapter], outcomes: list[Outcome], keys: dict,
+                 params: dict, env: dict, workers: int, out) -> int:
+    """Execute the chapters of ``todo`` (with a progress bar and the timing table); 0, or the build's exit code
+    when a chapter failed."""
+    from tqdm import tqdm
+
+    from futurecity.book import cache
+
     bar = tqdm(total=len(chaps), desc="chapters", unit="nb", file=out, initial=len(outcomes),
                disable=not chaps)
     if todo:
@@ -450,27 +494,32 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
         for o in failed:
             print(f"futurecity build: chapter failed: {o.error}", file=out)
         return EXIT_DATA if all(o.data_unavailable for o in failed) else EXIT_FAILED
-    if html:
-        from futurecity.book import chartdata
+    return 0
 
-        start = time.perf_counter()
-        # Node evaluates the charts for their CSVs while Jupyter Book writes the HTML: neither needs the other.
-        with cf.ThreadPoolExecutor(max_workers=1) as side:
-            charts = side.submit(chartdata.chart_csvs, [c.executed for c in chaps], project / "_static" / "vendor",
-                                 build_dir / "chartdata")
-            try:
-                ran = write_html(project, build_dir, stage_book(project, build_dir, chaps))
-            except ChapterFailed as exc:
-                print(f"futurecity build: {exc}", file=out)
-                return EXIT_FAILED
-            try:
-                csvs = charts.result()
-            except chartdata.ChartDataError as exc:
-                print(f"futurecity build: the data behind the charts: {exc}", file=out)
-                return EXIT_FAILED
-        publish_chart_data(build_dir, csvs)
-        what = "built" if ran else "unchanged (Jupyter Book not run)"
-        print(f"HTML {what} in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
+
+def _write_site(project: Path, build_dir: Path, chaps: list[Chapter], jupyter_book: JupyterBook | None,
+                out) -> int:
+    """The HTML (Jupyter Book, ``jupyter_book`` when one was started) and the data behind each chart (Node, at
+    the same time: neither needs the other); the build's exit code."""
+    from futurecity.book import chartdata
+
+    start = time.perf_counter()
+    with cf.ThreadPoolExecutor(max_workers=1) as side:
+        charts = side.submit(chartdata.chart_csvs, [c.executed for c in chaps], project / "_static" / "vendor",
+                             build_dir / "chartdata")
+        try:
+            ran = write_html(build_dir, stage_book(project, build_dir, chaps), jupyter_book)
+        except ChapterFailed as exc:
+            print(f"futurecity build: {exc}", file=out)
+            return EXIT_FAILED
+        try:
+            csvs = charts.result()
+        except chartdata.ChartDataError as exc:
+            print(f"futurecity build: the data behind the charts: {exc}", file=out)
+            return EXIT_FAILED
+    publish_chart_data(build_dir, csvs)
+    what = "built" if ran else "unchanged (Jupyter Book not run)"
+    print(f"HTML {what} in {time.perf_counter() - start:.1f} s: {build_dir / 'html' / 'index.html'}", file=out)
     return EXIT_OK
 
 
