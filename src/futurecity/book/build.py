@@ -6,7 +6,9 @@
 2. executes each with papermill (parameters ``live`` and ``vintage``), in parallel on the available cores, into
    ``_build/executed/`` (never into ``chapters/``), unless its cached execution is still valid;
 3. copies the executed notebooks with the book's configuration into ``_build/src/`` and runs Jupyter Book on it
-   (warnings are errors; the notebooks are not executed again), which writes ``_build/html/``.
+   (warnings are errors; the notebooks are not executed again), which writes ``_build/html/``. Jupyter Book is
+   started before the chapters execute (it imports Sphinx meanwhile) and is skipped when the staged book is the
+   one the HTML was last written from; the data behind each chart is evaluated under Node at the same time.
 
 The execution cache (:mod:`futurecity.book.cache`) is keyed on content, never on modification times or paths:
 a chapter is executed again only when its notebook, its parameters, a package file it imports, or a data file,
