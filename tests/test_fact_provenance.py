@@ -67,8 +67,11 @@ def shown(value, spec: str) -> str:
 def expected_lines(fact: Fact, status: str | None) -> dict[str, str]:
     """The popover's lines (label -> text) the Fact calls for, sources aside (checked with their links)."""
     lines = {"Computed": fact.about}
-    if fact.vintage:
-        lines["Vintage"] = fact.vintage
+    if fact.vintage:  # each source's label without its id: the Source line names the sources in that order
+        vintage = fact.vintage
+        for sid in fact.sources:
+            vintage = vintage.replace(f"{sid}: ", "")
+        lines["Vintage"] = vintage
     if fact.claim:
         lines["Claim"] = f"{fact.claim}, status: {status}"
     return lines
@@ -169,6 +172,16 @@ def test_the_provenance_record_is_the_facts_own():
         common.provenance(facts, [])
     with pytest.raises(KeyError, match=common.PROVENANCE_KEY):
         common.glue({common.PROVENANCE_KEY: facts["b"]})
+
+
+def test_the_vintage_line_drops_only_the_ids_of_the_facts_own_sources():
+    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
+    import futurecity_site
+
+    two = "berd_release_2017: BERD 2017 release (ONS); gdp_deflator: ONS release of 30 June 2025"
+    assert futurecity_site._vintage_text(two, ["berd_release_2017", "gdp_deflator"]) == \
+        "BERD 2017 release (ONS); ONS release of 30 June 2025"
+    assert futurecity_site._vintage_text("other: x; a: y: z", ["a"]) == "other: x; y: z"
 
 
 def test_the_website_reads_the_record_under_the_key_the_chapters_glue_it():
@@ -277,7 +290,8 @@ def test_chapter5_tab_to_a_claims_value_shows_its_source_vintage_and_status_and_
         for sid in fact.sources:
             src = registry.get(sid)
             assert src.title in text and src.publisher in text, text
-        assert f"Vintage: {fact.vintage}" in text and f"Computed: {fact.about}" in text, text
+        assert f"Vintage: {expected_lines(fact, status)['Vintage']}" in text, text
+        assert f"Computed: {fact.about}" in text, text
         assert f"Claim: {fact.claim}, status: {status}" in text, text
         assert value.get_attribute("aria-describedby") == tip.get_attribute("id")
         box = tip.bounding_box()
@@ -369,7 +383,7 @@ def test_a_pasted_name_with_no_fact_fails_the_build_and_a_fact_links_its_source(
     assert good.stray == 0 and [f["key"] for f in good.facts] == ["growth", "year"]
     first = good.facts[0]
     assert first["value"] == "1.2" and first["lines"]["Claim"] == "C5-8a, status: differs"
-    assert first["lines"]["Computed"] == growth.about and first["lines"]["Vintage"] == growth.vintage
+    assert first["lines"]["Computed"] == growth.about and first["lines"]["Vintage"] == "a release"
     assert [link["href"] for link in first["links"]] == ["data.html#source-bres-employment"]
     assert 'id="source-bres-employment"' in (tmp_path / "out" / "data.html").read_text(encoding="utf-8")
     for page in ("unknown", "bare"):  # the number is not pasted bare: it is left out with the warning

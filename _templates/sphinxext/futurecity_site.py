@@ -313,6 +313,13 @@ def _read_registry(path: Path, mtime: int) -> dict[str, dict]:
     return {s["id"]: s for s in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]}
 
 
+def _vintage_text(vintage: str, sources: list[str]) -> str:
+    """A Fact's vintage (``"<source id>: <label>; ..."``) as the popover says it: the labels alone, in the order
+    of the Source line above them, which names the sources."""
+    parts = [part.partition(": ") for part in vintage.split("; ")]
+    return "; ".join(label if sep and sid in sources else sid + sep + label for sid, sep, label in parts)
+
+
 def _line(label: str, *body: nodes.Node) -> nodes.inline:
     line = nodes.inline(classes=["fc-fact-line"])
     line += nodes.strong(text=f"{label}: ")
@@ -373,7 +380,7 @@ class FactTextRole(PasteTextRole):
             tip += _line("Source", nodes.Text("no data read: " + (
                 "the paper's own figure" if prov["claim"] else "a definition or count of this book")))
         if prov["vintage"]:
-            tip += _line("Vintage", nodes.Text(prov["vintage"]))
+            tip += _line("Vintage", nodes.Text(_vintage_text(prov["vintage"], prov["sources"])))
         tip += _line("Computed", nodes.Text(prov["about"]))
         if prov["claim"]:
             status = nodes.inline(text=prov["status"], classes=["fc-status", "fc-status-" + nodes.make_id(prov["status"])])
