@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from futurecity.book.build import Chapter, Outcome, _execute, chapters, inputs
+from futurecity.book.chartdata import spec_title
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK
 
 VEGA_LITE = "application/vnd.vegalite."
@@ -75,7 +76,7 @@ def read(path: Path) -> Published:
 
 def chart_name(spec: dict, index: int) -> str:
     """``chart 2 'Title'``: its position among the chapter's charts (from 1) and its title."""
-    title = spec.get("usermeta", {}).get("futurecity", {}).get("title") or spec.get("title") or ""
+    title = spec_title(spec) or spec.get("title") or ""  # a book figure's title, else Vega-Lite's own
     if isinstance(title, dict):
         title = title.get("text", "")
     if isinstance(title, list):
