@@ -104,21 +104,26 @@ function walk(node, out, texts) {
 (async () => {
   const compiled = vl.compile(input.spec).spec;
   const out = [];
+  // input.live: one view for every setting, each applied on top of the last (as a reader moves controls);
+  // otherwise a fresh view per setting.
+  let view = input.live ? new vega.View(vega.parse(compiled), {renderer: 'none'}) : null;
+  if (view) await view.runAsync();
   for (const settings of input.settings) {
-    const view = new vega.View(vega.parse(compiled), {renderer: 'none'});
+    if (!input.live) view = new vega.View(vega.parse(compiled), {renderer: 'none'});
     for (const [name, value] of Object.entries(settings)) view.signal(name, value);
     await view.runAsync();
     const found = {}, texts = [];
     walk(view.scenegraph().root, found, texts);
     out.push({marks: found, texts: texts});
-    view.finalize();
+    if (!input.live) view.finalize();
   }
+  if (input.live) view.finalize();
   process.stdout.write(JSON.stringify(out));
 })().catch(err => { console.error(err && err.stack || String(err)); process.exit(1); });
 """
 
 
-def _run(spec: dict, settings: list[dict], timeout: float) -> list[dict]:
+def _run(spec: dict, settings: list[dict], timeout: float, live: bool = False) -> list[dict]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: it runs the book's vendored Vega scripts to evaluate charts headlessly")
@@ -127,7 +132,7 @@ def _run(spec: dict, settings: list[dict], timeout: float) -> list[dict]:
             pytest.fail(f"{script} is missing from {VENDOR}: the book's vendored Vega scripts are needed")
     settings = list(settings)
     run = subprocess.run([node, "-e", NODE_SCRIPT, str(VENDOR)],
-                         input=json.dumps({"spec": spec, "settings": settings}),
+                         input=json.dumps({"spec": spec, "settings": settings, "live": live}),
                          capture_output=True, text=True, timeout=timeout, env={**os.environ, "TZ": "UTC"})
     if run.returncode != 0:
         raise AssertionError(f"node exited with {run.returncode} evaluating the Vega-Lite spec:\n{run.stderr}")
@@ -142,6 +147,13 @@ def marks(spec: dict, settings: list[dict], timeout: float = 120) -> list[dict[s
     Marks sharing a name (a facet's cells) are concatenated. One node process serves all the settings.
     """
     return [r["marks"] for r in _run(spec, settings, timeout)]
+
+
+def moved(spec: dict, steps: list[dict], timeout: float = 120) -> list[dict[str, list[dict]]]:
+    """As :func:`marks`, but on ONE live view: each step's signals are set on the view the previous steps left
+    (``view.signal(name, v)`` then ``await view.runAsync()``), as a reader moves the controls one after another.
+    A step need not name every control: the others keep the values the earlier steps gave them."""
+    return [r["marks"] for r in _run(spec, steps, timeout, live=True)]
 
 
 def texts(spec: dict, settings: list[dict], timeout: float = 120) -> list[list[str]]:
