@@ -23,7 +23,11 @@ from futurecity import topics
 from futurecity.claims import evaluate, ledger, measures
 from futurecity.claims.measures import Inputs
 from futurecity.viz import badges
-from vega_eval import marks
+from vega_eval import marks, moved, over_grid
+
+# Each chart's grid is evaluated twice: a fresh view per setting, and ONE live view whose controls are moved
+# through the grid one after another, back and forth (vega_eval.reader_path), as a reader moves them.
+MODES = ("fresh", "moved")
 
 topics.load_all()  # every measure registered, so the claims engine evaluates chapter 5 fully
 
@@ -196,12 +200,19 @@ BRES_HIGHLIGHTS = ("London", "Wales")
 GB = bres.GREAT_BRITAIN[0]
 
 
-@pytest.fixture(scope="module")
-def bres_run(inputs, claim_defs):
+# moved: every start with every end (no start equal to an end: that shows a message, tested below), ends included
+BRES_MOVES = {"bres_start": [2015, 2016, 2020], "bres_end": [2017, 2019, 2021], "bres_region": list(BRES_HIGHLIGHTS)}
+
+
+@pytest.fixture(scope="module", params=MODES)
+def bres_run(request, inputs, claim_defs):
     totals = bres.totals(inputs)
     window = ledger.definition("C5-8a", claim_defs)["window"]
-    assert (window["start"], window["end"]) in BRES_WINDOWS, "the grid must include the paper's window"
     chart = bres.growth_chart(totals, claim_defs, *bres.controls(totals, window))
+    if request.param == "moved":
+        assert window["start"] in BRES_MOVES["bres_start"] and window["end"] in BRES_MOVES["bres_end"]
+        return over_grid(chart.to_dict(), BRES_MOVES, "moved")
+    assert (window["start"], window["end"]) in BRES_WINDOWS, "the grid must include the paper's window"
     settings = [{"bres_start": s, "bres_end": e, "bres_region": r} for s, e in BRES_WINDOWS for r in BRES_HIGHLIGHTS]
     return settings, marks(chart.to_dict(), settings)
 
@@ -328,6 +339,24 @@ def test_bres_same_or_swapped_years_say_so(inputs, claim_defs):
     assert len(mark(ordered, "bres_bars", "paper's window")) == 12
 
 
+def test_bres_bars_come_back_after_same_or_swapped_years_on_one_view(inputs, claim_defs):
+    """Moved on one live view: the bars after same years, swapped years and both ends of the sliders are those a
+    fresh view draws for the same setting."""
+    totals = bres.totals(inputs)
+    window = ledger.definition("C5-8a", claim_defs)["window"]
+    spec = bres.growth_chart(totals, claim_defs, *bres.controls(totals, window)).to_dict()
+    steps = [{"bres_end": 2021}, {"bres_start": 2021}, {"bres_end": 2015}, {"bres_start": 2015},
+             {"bres_end": 2019}, {"bres_start": 2019}, {"bres_start": 2015}]
+    settings, state = [], {"bres_start": window["start"], "bres_end": window["end"]}
+    for step in steps:
+        state = {**state, **step}
+        settings.append(dict(state))
+    live, fresh = moved(spec, steps), marks(spec, settings)
+    for setting, got, want in zip(settings, live, fresh, strict=True):
+        for name in ("bres_bars", "bres_message", *(badges.badge_name(c["id"]) for c in bres_claims(claim_defs))):
+            assert mark(got, name, f"{setting}") == mark(want, name, f"{setting}"), f"{setting} {name}"
+
+
 def test_bres_pandas_twin_agrees_with_the_oracle(inputs):
     totals = bres.totals(inputs)
     problems = Problems()
@@ -345,18 +374,20 @@ def test_bres_pandas_twin_agrees_with_the_oracle(inputs):
 
 BERD_ENDS = (2011, 2014, 2017)
 BERD_PRICES = ("real", "nominal")
-BERD_BASES = (2010, 2013, 2017)
+BERD_BASES = (2006, 2010, 2017)
 BERD_DEFLATORS = ("ybgb", "release")
 
 
-@pytest.fixture(scope="module")
-def berd_run(inputs, claim_defs):
+@pytest.fixture(scope="module", params=MODES)
+def berd_run(request, inputs, claim_defs):
     table = berd.chart_table_of(inputs)
     window = ledger.definition("C5-1", claim_defs)["window"]
     chart = berd.growth_chart(table, berd.deflators_of(inputs), claim_defs, window, *berd.controls(table, window))
-    settings = [{"berd_end": e, "berd_prices": p, "berd_base": b, "berd_deflator": d}
-                for e in BERD_ENDS for p in BERD_PRICES for b in BERD_BASES for d in BERD_DEFLATORS]
-    return window, settings, marks(chart.to_dict(), settings)
+    end, _, base, _ = berd.controls(table, window)
+    assert (BERD_ENDS[0], BERD_ENDS[-1]) == (end.min, end.max) and (BERD_BASES[0], BERD_BASES[-1]) == (base.min, base.max)
+    grid = {"berd_end": list(BERD_ENDS), "berd_prices": list(BERD_PRICES), "berd_base": list(BERD_BASES),
+            "berd_deflator": list(BERD_DEFLATORS)}
+    return (window, *over_grid(chart.to_dict(), grid, request.param))
 
 
 def berd_oracle_growth(start: int, end: int, base: int, deflator: str = "ybgb") -> pd.DataFrame:
@@ -471,11 +502,10 @@ MUSIC_BASES = ("nominal", "adjusted")
 STREAMING = sorted(f for f, family in music.FAMILIES.items() if family == "streaming")
 
 
-@pytest.fixture(scope="module")
-def music_run(inputs):
+@pytest.fixture(scope="module", params=MODES)
+def music_run(request, inputs):
     chart = music.revenue_chart(music.revenue(inputs), music.controls())
-    settings = [{"music_basis": b} for b in MUSIC_BASES]
-    return settings, marks(chart.to_dict(), settings)
+    return over_grid(chart.to_dict(), {"music_basis": list(MUSIC_BASES)}, request.param)
 
 
 def test_music_areas_sum_to_the_total_and_share_line_equals_streamings_share(music_run):

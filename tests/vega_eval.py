@@ -156,6 +156,39 @@ def moved(spec: dict, steps: list[dict], timeout: float = 120) -> list[dict[str,
     return [r["marks"] for r in _run(spec, steps, timeout, live=True)]
 
 
+def reader_path(grid: dict[str, list]) -> list[dict]:
+    """Every combination of the grid's settings in an order a reader could move the controls: each step changes
+    ONE control by one place (a reflected mixed-radix Gray code: the last control runs back and forth across its
+    range, ends included, while the others step), then the whole way back, so every control is moved in both
+    directions and every combination is met after moves of the others."""
+    names = list(grid)
+    path: list[dict] = [{}]
+    for name in names:
+        out = []
+        for i, prefix in enumerate(path):
+            values = grid[name] if i % 2 == 0 else list(reversed(grid[name]))
+            out += [{**prefix, name: v} for v in values]
+        path = out
+    return path + path[::-1][1:]
+
+
+def over_grid(spec: dict, grid: dict[str, list], mode: str, timeout: float = 300) -> tuple[list[dict], list[dict]]:
+    """``(settings, marks)`` over every combination of ``grid``: ``mode`` "fresh" builds a new view per setting;
+    "moved" moves the controls of ONE live view along :func:`reader_path`."""
+    if mode == "fresh":
+        settings = [dict(zip(grid, values)) for values in _product(list(grid.values()))]
+        return settings, marks(spec, settings, timeout=timeout)
+    if mode == "moved":
+        settings = reader_path(grid)
+        return settings, moved(spec, settings, timeout=timeout)
+    raise ValueError(f"mode must be 'fresh' or 'moved', not {mode!r}")
+
+
+def _product(lists: list[list]) -> list[tuple]:
+    import itertools
+    return list(itertools.product(*lists))
+
+
 def texts(spec: dict, settings: list[dict], timeout: float = 120) -> list[list[str]]:
     """Per setting, the text of every item of every named text mark, in scenegraph order."""
     return [r["texts"] for r in _run(spec, settings, timeout)]

@@ -434,10 +434,12 @@ def _with_growth(chart, table: pd.DataFrame, start: int, end: str, prices: str, 
                                  n1=f"datum.year == {end} ? datum.gbp_m : 0",
                                  r0=f"datum.year == {start} ? datum.real : 0",
                                  r1=f"datum.year == {end} ? datum.real : 0")
-            .transform_joinaggregate(n0="sum(n0)", n1="sum(n1)", r0="sum(r0)", r1="sum(r1)",
+            # sums under new names: a joinaggregate writing over the field it sums corrupts a live view (Vega
+            # updates it incrementally from the field's old value, which it has overwritten)
+            .transform_joinaggregate(n0_sum="sum(n0)", n1_sum="sum(n1)", r0_sum="sum(r0)", r1_sum="sum(r1)",
                                      groupby=["panel", "series"])
-            .transform_calculate(growth_nominal="(datum.n1 / datum.n0 - 1) * 100",
-                                 growth_real="(datum.r1 / datum.r0 - 1) * 100")
+            .transform_calculate(growth_nominal="(datum.n1_sum / datum.n0_sum - 1) * 100",
+                                 growth_real="(datum.r1_sum / datum.r0_sum - 1) * 100")
             .transform_calculate(growth=f"{chosen} ? datum.growth_real : datum.growth_nominal"))
 
 
