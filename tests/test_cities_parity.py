@@ -12,7 +12,7 @@ import pytest
 import oracles
 from futurecity.claims.measures import Inputs
 from futurecity.topics import cities
-from vega_eval import marks
+from vega_eval import marks, over_grid
 
 
 def mark(found: dict[str, list[dict]], name: str, where: str) -> list[dict]:
@@ -22,13 +22,14 @@ def mark(found: dict[str, list[dict]], name: str, where: str) -> list[dict]:
     return found[hits[0]]
 
 
-@pytest.fixture(scope="module")
-def run():
+@pytest.fixture(scope="module", params=("fresh", "moved"))
+def run(request):
+    """The grid on a fresh view per setting, or on ONE live view moved through it and back."""
     inputs = Inputs()
     shares = oracles.city_manufacturing_2011()["share"].sort_values(ascending=False)
     picks = [cities.NONE, shares.index[0], shares.index[-1], "Hull", "Northampton", "Bournemouth"]
-    settings = [{"cities_average": a, "cities_city": c} for a in cities.AVERAGES for c in picks]
-    found = marks(cities.city_figure(inputs).to_dict(), settings)
+    settings, found = over_grid(cities.city_figure(inputs).to_dict(),
+                                {"cities_average": list(cities.AVERAGES), "cities_city": picks}, request.param)
     return settings, found, shares
 
 

@@ -17,7 +17,7 @@ import oracles
 from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs
 from futurecity.topics import trade
-from vega_eval import marks
+from vega_eval import marks, over_grid
 
 COUNT = re.compile(r"^(?:(UK|US): )?(\d+) of (\d+) years? in deficit \((\d+)%\)(?:\n(\d{4})(?:\u2013(\d{4}))?)?$")  # years on a line of their own
 LABEL = {"GBR": "UK", "USA": "US"}
@@ -66,12 +66,13 @@ def _check_line(problems: Problems, text: str, label, series, start: int, end: i
         problems.append(f"{where}: {pct}% shown for {want[0]} of {want[1]}")
 
 
-@pytest.fixture(scope="module")
-def grid():
+@pytest.fixture(scope="module", params=("fresh", "moved"))
+def grid(request):
+    """Every start year, on a fresh view each, or on ONE live view moved through them all and back."""
     first, end = oracles.trade_first_common_year(), oracles.trade_last_common_year()
-    starts = list(range(first, end + 1))
     spec = trade.trade_figure(Inputs()).to_dict()
-    return starts, end, marks(spec, [{"trade_start": s} for s in starts], timeout=300)
+    settings, found = over_grid(spec, {"trade_start": list(range(first, end + 1))}, request.param)
+    return [s["trade_start"] for s in settings], end, found
 
 
 def test_counts_and_badge_over_every_start_year(grid):
