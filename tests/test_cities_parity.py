@@ -12,7 +12,9 @@ import pytest
 import oracles
 from futurecity.claims.measures import Inputs
 from futurecity.topics import cities
-from vega_eval import marks, over_grid
+from page_controls import MODES, over_modes
+from test_browser import browser, server  # noqa: F401 (fixtures of the "page" mode)
+from vega_eval import marks
 
 
 def mark(found: dict[str, list[dict]], name: str, where: str) -> list[dict]:
@@ -22,14 +24,15 @@ def mark(found: dict[str, list[dict]], name: str, where: str) -> list[dict]:
     return found[hits[0]]
 
 
-@pytest.fixture(scope="module", params=("fresh", "moved"))
+@pytest.fixture(scope="module", params=MODES)
 def run(request):
-    """The grid on a fresh view per setting, or on ONE live view moved through it and back."""
+    """The grid on a fresh view per setting, on ONE live view moved through it and back, and on the page by its
+    own controls (page_controls.MODES)."""
     inputs = Inputs()
     shares = oracles.city_manufacturing_2011()["share"].sort_values(ascending=False)
     picks = [cities.NONE, shares.index[0], shares.index[-1], "Hull", "Northampton", "Bournemouth"]
-    settings, found = over_grid(cities.city_figure(inputs).to_dict(),
-                                {"cities_average": list(cities.AVERAGES), "cities_city": picks}, request.param)
+    settings, found = over_modes(request, cities.city_figure(inputs).to_dict(),
+                                 {"cities_average": list(cities.AVERAGES), "cities_city": picks}, "04-city-value")
     return settings, found, shares
 
 

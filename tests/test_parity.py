@@ -23,11 +23,13 @@ from futurecity import topics
 from futurecity.claims import evaluate, ledger, measures
 from futurecity.claims.measures import Inputs
 from futurecity.viz import badges
-from vega_eval import marks, moved, over_grid
+from page_controls import MODES, over_modes
+from test_browser import browser, server  # noqa: F401 (fixtures of the "page" mode)
+from vega_eval import marks, moved
 
-# Each chart's grid is evaluated twice: a fresh view per setting, and ONE live view whose controls are moved
-# through the grid one after another, back and forth (vega_eval.reader_path), as a reader moves them.
-MODES = ("fresh", "moved")
+# Each chart's grid is evaluated three ways (page_controls.MODES): a fresh view per setting; ONE live view whose
+# controls are moved through the grid one after another, back and forth (vega_eval.reader_path), as a reader moves
+# them; and the same moves in Chromium through the book page's own inputs.
 
 topics.load_all()  # every measure registered, so the claims engine evaluates chapter 5 fully
 
@@ -209,9 +211,9 @@ def bres_run(request, inputs, claim_defs):
     totals = bres.totals(inputs)
     window = ledger.definition("C5-8a", claim_defs)["window"]
     chart = bres.growth_chart(totals, claim_defs, *bres.controls(totals, window))
-    if request.param == "moved":
+    if request.param != "fresh":
         assert window["start"] in BRES_MOVES["bres_start"] and window["end"] in BRES_MOVES["bres_end"]
-        return over_grid(chart.to_dict(), BRES_MOVES, "moved")
+        return over_modes(request, chart.to_dict(), BRES_MOVES, "05-prospects")
     assert (window["start"], window["end"]) in BRES_WINDOWS, "the grid must include the paper's window"
     settings = [{"bres_start": s, "bres_end": e, "bres_region": r} for s, e in BRES_WINDOWS for r in BRES_HIGHLIGHTS]
     return settings, marks(chart.to_dict(), settings)
@@ -387,7 +389,7 @@ def berd_run(request, inputs, claim_defs):
     assert (BERD_ENDS[0], BERD_ENDS[-1]) == (end.min, end.max) and (BERD_BASES[0], BERD_BASES[-1]) == (base.min, base.max)
     grid = {"berd_end": list(BERD_ENDS), "berd_prices": list(BERD_PRICES), "berd_base": list(BERD_BASES),
             "berd_deflator": list(BERD_DEFLATORS)}
-    return (window, *over_grid(chart.to_dict(), grid, request.param))
+    return (window, *over_modes(request, chart.to_dict(), grid, "05-prospects"))
 
 
 def berd_oracle_growth(start: int, end: int, base: int, deflator: str = "ybgb") -> pd.DataFrame:
@@ -505,7 +507,7 @@ STREAMING = sorted(f for f, family in music.FAMILIES.items() if family == "strea
 @pytest.fixture(scope="module", params=MODES)
 def music_run(request, inputs):
     chart = music.revenue_chart(music.revenue(inputs), music.controls())
-    return over_grid(chart.to_dict(), {"music_basis": list(MUSIC_BASES)}, request.param)
+    return over_modes(request, chart.to_dict(), {"music_basis": list(MUSIC_BASES)}, "05-prospects")
 
 
 def test_music_areas_sum_to_the_total_and_share_line_equals_streamings_share(music_run):

@@ -17,7 +17,9 @@ import oracles
 from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs
 from futurecity.topics import trade
-from vega_eval import marks, over_grid
+from page_controls import MODES, over_modes
+from test_browser import browser, server  # noqa: F401 (fixtures of the "page" mode)
+from vega_eval import marks
 
 COUNT = re.compile(r"^(?:(UK|US): )?(\d+) of (\d+) years? in deficit \((\d+)%\)(?:\n(\d{4})(?:\u2013(\d{4}))?)?$")  # years on a line of their own
 LABEL = {"GBR": "UK", "USA": "US"}
@@ -66,12 +68,13 @@ def _check_line(problems: Problems, text: str, label, series, start: int, end: i
         problems.append(f"{where}: {pct}% shown for {want[0]} of {want[1]}")
 
 
-@pytest.fixture(scope="module", params=("fresh", "moved"))
+@pytest.fixture(scope="module", params=MODES)
 def grid(request):
-    """Every start year, on a fresh view each, or on ONE live view moved through them all and back."""
+    """Every start year, on a fresh view each, on ONE live view moved through them all and back, and on the page
+    by its slider (page_controls.MODES)."""
     first, end = oracles.trade_first_common_year(), oracles.trade_last_common_year()
     spec = trade.trade_figure(Inputs()).to_dict()
-    settings, found = over_grid(spec, {"trade_start": list(range(first, end + 1))}, request.param)
+    settings, found = over_modes(request, spec, {"trade_start": list(range(first, end + 1))}, "04-city-value")
     return [s["trade_start"] for s in settings], end, found
 
 

@@ -64,9 +64,8 @@ from futurecity.book.chartdata import NODE_PRELUDE
 
 VENDOR = Path(__file__).resolve().parents[1] / "_static" / "vendor"
 
-NODE_SCRIPT = NODE_PRELUDE + r"""const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-
-function plain(item) {
+# The scenegraph walk, shared by Node here and by the browser tests (tests/page_controls.py) on a live page.
+WALK_JS = r"""function plain(item) {
   const row = {};
   const datum = item.datum;
   if (datum !== null && typeof datum === 'object') {
@@ -100,6 +99,10 @@ function walk(node, out, texts) {
     for (const child of node.items) walk(child, out, texts);
   }
 }
+
+"""
+
+NODE_SCRIPT = NODE_PRELUDE + WALK_JS + r"""const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 
 (async () => {
   const compiled = vl.compile(input.spec).spec;
