@@ -14,7 +14,6 @@ from futurecity.claims.measures import Inputs
 from futurecity.topics import cities
 from page_controls import MODES, over_modes
 from test_browser import browser, server  # noqa: F401 (fixtures of the "page" mode)
-from vega_eval import marks
 
 
 def mark(found: dict[str, list[dict]], name: str, where: str) -> list[dict]:
