@@ -109,6 +109,11 @@ def test_columns_are_named_in_words(name):
         _chart(csv=[("bars_marks", {"g": name})])
 
 
+def test_a_column_is_named_once_per_mark():
+    with pytest.raises(ValueError, match="named twice"):
+        _chart(csv=[("bars_marks", {"g": "group", "sum_v": "group"})])
+
+
 def test_evaluations_are_cached_by_content(tmp_path, monkeypatch):
     nb = _notebook(tmp_path, [_chart()])
     first = chartdata.chart_csvs([nb], VENDOR, tmp_path / "cache")

@@ -78,7 +78,10 @@ def csv_declaration(parts: Sequence[tuple], licence: dict[str, str] | None = Non
     out = []
     for part in parts:
         mark, columns, constants = part if len(part) == 3 else (*part, {})
-        for name in [*columns.values(), *constants]:
+        names = [*columns.values(), *constants]
+        if len(set(names)) < len(names):
+            raise ValueError(f"CSV columns of mark {mark!r} named twice: {names}")
+        for name in names:
             if not COLUMN_NAME.fullmatch(name) or name.endswith("_sort_index"):
                 raise ValueError(f"CSV column {name!r} of mark {mark!r}: name columns in lower-case words and "
                                  "units joined by '_' (growth_percent)")
