@@ -1,21 +1,33 @@
-"""The data behind every chart: one CSV per chart, of exactly what it draws at its default controls.
+"""The data behind every chart: one tidy CSV per chart, of what it draws at its default controls.
 
 Which data? A chart's embedded dataset is often not what it plots: charts fold, filter, aggregate and compute
 in the browser (a threshold slider's default, a window sum, a lookup). The pandas twin of a chart is a
-re-implementation and could drift from the spec. So the CSV is taken from the one thing the reader sees: the
+re-implementation and could drift from the spec. So the values are taken from the one thing the reader sees: the
 build evaluates each chart's Vega-Lite spec with the book's own vendored Vega and Vega-Lite (``_static/vendor``)
-under Node, headlessly, with every parameter at its default, and writes the data of every named mark of the
-scenegraph (one row per drawn item: bars, points, line vertices, rules, text labels), with a ``mark`` column
-naming the mark (``bars_marks``, ``layer_0_marks`` ...). Group marks (facet cells, concat frames) and the
-unnamed axis, legend and title marks are left out: they draw no data of their own. A row holds the datum's
-fields whose values are numbers, strings, booleans or null (Dates, as ``timeUnit`` makes them, as ISO 8601
-UTC); Vega's internal ids (``_vgsid_``) are dropped, and so are the pixel positions a map projection writes
-(the ``as`` fields of Vega's ``geopoint`` transform), which depend on the width the chart is drawn at, not on
-the data. Node runs with ``TZ=UTC``.
+under Node, headlessly, with every parameter at its default, and reads the data of every named mark of the
+scenegraph (one row per drawn item: bars, points, line vertices ...). A row holds the datum's fields whose
+values are numbers, strings, booleans or null (Dates, as ``timeUnit`` makes them, as ISO 8601 UTC). Node runs
+with ``TZ=UTC``.
+
+Which marks and fields? The chart says so: ``theme.figure(..., csv=[(mark, {field: column}, {column:
+constant}), ...])`` stores the declaration in the spec's ``usermeta`` (``futurecity.csv``). The CSV's rows are
+the items of the declared marks, mark after mark, each mark's sorted by its columns in the order declared
+(``year, family``: by year, then family); its columns are the declared names (words with units: ``region,
+manufacturing_growth_percent``), in order of first declaration; a field a mark does not declare is not
+written, so badges, summaries, text labels, Vega-Lite's helper fields
+(``*_sort_index``, stack ends) and marks drawn twice (a line and its dots) stay out. A declared mark the chart
+does not draw, or a declared field no item of it holds, stops the build: the declaration names what the reader
+gets, never silently less.
+
+The header, lines starting with ``#`` (``pandas.read_csv(path, comment="#")`` skips them), gives the chart's
+title and description, its note, each control at the default the values were taken at, named as the reader
+sees it (``# Setting: End year = 2019``), and each source with its vintage and licence (a declaration can
+replace a source's licence line, ``csv_licence``, and cap the rows, ``csv_max_rows``, for data whose licence
+allows no more).
 
 Each CSV is named after its chart: the slug of its title (:func:`futurecity.viz.theme._download_name`, as the
 chart's SVG/PNG exports are), ``<slug>.csv``, and written into the book's static files under ``_static/data/``;
-the link under each chart's caption (``theme._figure_html``) points there. The browser test reads the same
+the link under each chart's caption (``theme._figure_html``) points there. The browser test reads the declared
 marks from the live Vega view in Chromium and compares them with the CSV served.
 
 Evaluations are cached under ``_build/chartdata/`` by the sha256 of the spec, this module's Node script and the
@@ -30,6 +42,7 @@ import json
 import os
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 from futurecity.files import atomic_write, sha256_bytes, sha256_file
@@ -167,18 +180,136 @@ def evaluate(specs: list[dict], vendor: Path, timeout: float = NODE_TIMEOUT) -> 
     return out
 
 
-def to_csv(rows: list[dict]) -> bytes:
-    """Rows as CSV: ``mark`` first, then every field in order of first appearance; null as an empty cell."""
-    columns: dict[str, None] = {"mark": None}
+def declaration(spec: dict) -> dict:
+    """The chart's CSV declaration (``usermeta.futurecity.csv``, written by ``theme.figure(csv=...)``)."""
+    decl = spec.get("usermeta", {}).get("futurecity", {}).get("csv")
+    if not decl or not decl.get("parts"):
+        raise ChartDataError(f"the chart {spec_title(spec)!r} does not declare the table behind it: pass "
+                             "csv=[(mark, {field: column})] to futurecity.viz.theme.figure")
+    return decl
+
+
+def tidy(spec: dict, rows: list[dict]) -> tuple[list[str], list[dict]]:
+    """The declared table: its columns and one record per item of each declared mark (``rows``: the
+    evaluation's rows, each with its ``mark``)."""
+    decl, title = declaration(spec), spec_title(spec)
+    by_mark: dict[str, list[dict]] = {}
     for r in rows:
-        columns.update(dict.fromkeys(r))
+        by_mark.setdefault(r["mark"], []).append(r)
+    columns: dict[str, None] = {}
+    records: list[dict] = []
+    for part in decl["parts"]:
+        mark, fields, constants = part["mark"], dict(part["columns"]), dict(part.get("constants", []))
+        items = by_mark.get(mark)
+        if not items:
+            raise ChartDataError(f"the chart {title!r} declares its CSV's rows from the mark {mark!r}, which it "
+                                 f"does not draw at its defaults (it draws: {', '.join(sorted(by_mark))})")
+        held = set().union(*items)
+        lost = [f for f in fields if f not in held]
+        if lost:
+            raise ChartDataError(f"the chart {title!r}: no item of its mark {mark!r} holds the field(s) "
+                                 f"{', '.join(map(repr, lost))} its CSV declares (they hold: "
+                                 f"{', '.join(sorted(held - {'mark'}))})")
+        columns.update(dict.fromkeys([*fields.values(), *constants]))
+        part_records = [{**{col: item.get(f) for f, col in fields.items()}, **constants} for item in items]
+        records += sorted(part_records, key=lambda r: [_order(r[col]) for col in fields.values()])
+    cap = decl.get("max_rows")
+    if cap is not None and len(records) > cap:
+        raise ChartDataError(f"the chart {title!r} would write {len(records)} rows to its CSV; its data allow "
+                             f"at most {cap}")
+    return list(columns), records
+
+
+def _order(value) -> tuple:
+    """A sort key for a cell: numbers, then text, then nulls (booleans as numbers)."""
+    if value is None:
+        return (2, "")
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, str(value))
+
+
+def _params(node, out: dict[str, dict]) -> dict[str, dict]:
+    if isinstance(node, list):
+        for n in node:
+            _params(n, out)
+    elif isinstance(node, dict):
+        for p in node.get("params") or []:
+            if isinstance(p, dict) and isinstance(p.get("bind"), dict) and "input" in p["bind"]:
+                out.setdefault(p["name"], p)
+        for v in node.values():
+            if isinstance(v, (dict, list)):
+                _params(v, out)
+    return out
+
+
+def _shown(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def settings(spec: dict) -> list[tuple[str, str]]:
+    """Each control of the chart as the reader sees it, at its default: (its label, the option's label or
+    the value shown), in the spec's order."""
+    out = []
+    for name, p in _params(spec, {}).items():
+        bind, value = p["bind"], p.get("value")
+        label = (bind.get("name") or name).strip()
+        options, labels = bind.get("options"), bind.get("labels")
+        if options and labels and value in options:
+            value = labels[options.index(value)]
+        out.append((label, _shown(value)))
+    return out
+
+
+def header(spec: dict, n_rows: int) -> list[str]:
+    """The CSV's comment lines (without their ``# ``): what the chart is, the settings the values were taken
+    at, and each source with its vintage and licence."""
+    meta, decl = spec.get("usermeta", {}).get("futurecity", {}), declaration(spec)
+    licences = decl.get("licence", {})
+    lines = [meta.get("title", ""), "", *textwrap.wrap(meta.get("description", ""), 110)]
+    if meta.get("note"):
+        lines += textwrap.wrap("Note: " + meta["note"], 110)
+    lines += ["", "The values the chart draws with its controls at these settings (its defaults):"]
+    lines += [f"Setting: {label} = {value}" for label, value in settings(spec)] or \
+        ["Setting: none (the chart has no controls)"]
+    lines.append("")
+    for src in meta.get("source_list", []):
+        licence = licences.get(src["id"], src["licence"]).replace("{rows}", str(n_rows))
+        lines.append(f"Source: {src['publisher']}, {src['title']}. Vintage: {src['vintage']}. Licence: {licence}")
+    lines += ["", 'Read with pandas: pandas.read_csv(path, comment="#")']
+    return lines
+
+
+def to_csv(columns: list[str], records: list[dict], comments: list[str] = ()) -> bytes:
+    """A header of ``# `` comment lines, then the columns and records as CSV (cells: :func:`_cell`)."""
     buf = io.StringIO()
+    for line in comments:
+        buf.write(f"# {line}".rstrip() + "\n")
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
-    for r in rows:
-        writer.writerow(["" if r.get(c) is None else ("true" if r[c] is True else "false" if r[c] is False
-                                                       else r[c]) for c in columns])
+    for r in records:
+        writer.writerow([_cell(r.get(c)) for c in columns])
     return buf.getvalue().encode("utf-8")
+
+
+def _cell(value) -> str:
+    """A value as a CSV cell: null empty, booleans as true/false, numbers to 12 significant digits (Vega's
+    binary floating point gives 0.8500000000000001 for a bin at 0.85)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(value, ".12g")
+    return str(value)
+
+
+def chart_csv(spec: dict, rows: list[dict]) -> bytes:
+    """The CSV of one chart from its evaluated rows: header, then its tidy table."""
+    columns, records = tidy(spec, rows)
+    return to_csv(columns, records, header(spec, len(records)))
 
 
 def chart_csvs(notebooks: list[Path], vendor: Path, cache: Path) -> dict[str, bytes]:
@@ -192,12 +323,14 @@ def chart_csvs(notebooks: list[Path], vendor: Path, cache: Path) -> dict[str, by
             if name in named and named[name][0] != key:
                 raise ChartDataError(f"two charts would both write {DATA_DIR}/{name} (title "
                                      f"{spec_title(spec)!r}): give them different titles")
+            declaration(spec)
             named[name] = (key, spec)
-    missing = {key: spec for key, spec in named.values() if not (cache / f"{key}.csv").is_file()}
+    missing = {key: spec for key, spec in named.values() if not (cache / f"{key}.json").is_file()}
     for key, rows in zip(missing, evaluate(list(missing.values()), vendor)):
-        atomic_write(cache / f"{key}.csv", to_csv(rows))
-    keys = {f"{key}.csv" for key, _ in named.values()}
-    for old in cache.glob("*.csv"):  # evaluations of charts no longer in the book
+        atomic_write(cache / f"{key}.json", json.dumps(rows).encode())
+    keys = {f"{key}.json" for key, _ in named.values()}
+    for old in [*cache.glob("*.json"), *cache.glob("*.csv")]:  # evaluations of charts no longer in the book
         if old.name not in keys:
             old.unlink()
-    return {name: (cache / f"{key}.csv").read_bytes() for name, (key, _) in sorted(named.items())}
+    return {name: chart_csv(spec, json.loads((cache / f"{key}.json").read_bytes()))
+            for name, (key, spec) in sorted(named.items())}

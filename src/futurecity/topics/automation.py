@@ -309,6 +309,11 @@ def _figure(chart, occ: pd.DataFrame, browser: bool) -> alt.TopLevelMixin:
     return figure(
         chart,
         title="US jobs by risk of computerisation",
+        csv=[("auto_bins_1_marks", {"bin0": "probability_from", "bin1": "probability_to", "role": "risk",
+                                    "occupations": "occupations", "jobs": "jobs"}, {"panel": "jobs by probability"}),
+             ("auto_groups_2_marks", {"group": "group", "occupations": "occupations", "employed": "jobs",
+                                      "above": "jobs_above_threshold", "share": "share_above_threshold_percent"},
+              {"panel": "share of each group's jobs above the threshold"})],
         description=(f"Top: claim C2-1 and the share of US employment in occupations whose probability of "
                      f"computerisation (Frey and Osborne) is above the threshold set with {how}. Middle: US jobs "
                      f"by probability, in bins of {BIN}; orange above the threshold. Bottom: the share of each "

@@ -568,6 +568,10 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
     return figure(
         chart,
         title=f"Business R&D since {window['start']}, by product group and by region",
+        csv=[("berd_level_1_marks", {"series": "series", "year": "year", "shown": "business_rd_gbp_million"},
+              {"panel": "all business R&D by year"}),
+             *((mark, {"panel": "panel", "series": "series", "growth": "growth_percent"})
+               for mark in ("berd_groups_2_marks", "berd_regions_3_marks"))],
         description=(f"Top: the paper's business R&D claims with the value recomputed from {window['start']} to "
                      "the chosen end year; a verdict is given only on the paper's own years. Line: all business "
                      "R&D in the chosen prices, the dashed rule marking the base year. Bars: growth from "
@@ -715,6 +719,12 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
     return figure(
         alt.vconcat(level, bars).resolve_scale(color="shared"),
         title=f"Business R&D in {len(names)} vintages, GBP million",
+        csv=[("berd_vintage_levels_marks", {"vintage": "vintage", "series": "series", "year": "year",
+                                            "gbp_m": "business_rd_gbp_million"}, {"panel": "all business R&D by year"}),
+             ("berd_vintage_differences_marks", {"vintage": "vintage", "panel": "grouping", "series": "series",
+                                                 "year": "year", "gbp_m": "business_rd_gbp_million",
+                                                 "difference": "difference_from_reference_percent"},
+              {"panel": f"difference from the {reference} in {year}"})],
         description=(f"Line: all business R&D by year in each vintage, GBP million. Bars: each vintage's difference from the "
                      f"{reference} in {year}, in per cent, for all business R&D, each group of products and each "
                      f"region; bars left of zero are below the {reference}. Vintages: {described}."),

@@ -296,6 +296,9 @@ def growth_figure(chart, bres_frame: pd.DataFrame, claims: bool = True):
         chart,
         title="Employment growth, manufacturing and all industries, by region" if claims else
         "Manufacturing employment growth, by region",
+        csv=[("bres_bars_1_marks", {"geography_name": "region", "geography_code": "region_code",
+                                    "manufacturing": "manufacturing_growth_percent",
+                                    "all": "all_industries_growth_percent"})],
         description=(f"{bars}. Employment is employees plus working owners; a region is the sum of its NUTS2 "
                      "areas."),
         sources=[bres_frame],

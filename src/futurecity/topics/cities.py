@@ -413,6 +413,9 @@ def _caption(chart, inputs: Inputs, pandas_view: bool = False):
     return figure(
         chart,
         title="Manufacturing's share of workers by city, 2011",
+        csv=[(mark, {"city": "city", **({"rank": "rank"} if mark == "cities_bars_1_marks" else {}),
+                     "manufacturing": "manufacturing_workers", "all": "all_workers",
+                     "share": "manufacturing_share_percent"}) for mark in ("cities_bars_1_marks", "cities_ew_1_marks")],
         description=(f"Bars: each city's share of its 2011 workers in manufacturing (SIC section C), counted "
                      f"where they work (workplace basis). Black line: the city average chosen with "
                      f"{controls_text}; dashed grey line: England and Wales. Cities are Centre for Cities' "

@@ -250,6 +250,8 @@ def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame,
         chart,
         title="Jobs in industry over the long run, UK and US" if jobs else
         "The long-run share of jobs in industry, UK and US",
+        csv=[("longrun_line_marks", {"series": "series", "year": "year", "value": "share_percent",
+                                     **({"jobs": "jobs_millions"} if jobs else {})})],
         description=("Lines: the UK share of persons employed in broad industry (mining, manufacturing, utilities, "
                      f"construction), {int(uk['year'].min())}-{int(uk['year'].max())}, and the US share of nonfarm "
                      f"payroll jobs in manufacturing, {int(us['year'].min())}-{int(us['year'].max())}, {what}, "

@@ -337,6 +337,9 @@ def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLeve
     return figure(
         chart,
         title="Manufacturing's share of output, industry's of jobs",
+        csv=[(mark, {"country": "country", "code": "country_code", "year": "year", "value": "share_percent"},
+              {"measure": measure}) for mark, measure in (("mfg_lines_1_marks", "manufacturing value added, % of GDP"),
+                                                          ("ind_lines_2_marks", "industry jobs, % of all employment"))],
         description=(f"Top: for each country chosen with {how}, the change in manufacturing's share of GDP over "
                      f"the last {STEP} years of the period shown and, in brackets, over the {STEP} years before, "
                      "in percentage points; an arrow marks a share that fell, then rose (a reshoring turn). "

@@ -182,6 +182,9 @@ def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
     return figure(
         chart,
         title="US recorded-music revenue by format family",
+        csv=[("music_areas_marks", {"year": "year", "family": "format_family", "value": "revenue_usd_million"}),
+             ("music_share_marks", {"year": "year", "total": "revenue_usd_million",
+                                    "share": "streaming_share_percent"}, {"format_family": "all formats"})],
         description=("Stacked areas: retail value of recorded-music sales in the US by format family (physical, "
                      "downloads, streaming, other), in nominal dollars or RIAA's inflation-adjusted dollars. "
                      "Line: streaming's share of all revenue."),

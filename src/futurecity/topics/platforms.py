@@ -335,6 +335,12 @@ def _value_caption(chart, table: pd.DataFrame, browser: bool = True):
     return figure(
         chart,
         title="Where the largest firms' value sits, 2022",
+        csv=[("platforms_firms_marks", {"mv_rank": "rank_by_market_value", "display": "firm", "country": "country",
+                                        "evidence": "country_evidence", "market_value": "market_value_usd_billion",
+                                        "platform": "platform_firm"})], csv_max_rows=150,
+        csv_licence={FORBES: "Forbes content, copyright unclear: aggregates only. This file holds only the {rows} "
+                             "firms the chart draws at the setting above (the largest by market value, at most 150 "
+                             "with the slider), never the whole list."},
         description=(f"The largest firms of the Forbes Global 2000 (2022) by market value, as many as {control} "
                      "chooses. Top: their total value, the share held by firms whose US headquarters the 2017 "
                      "Fortune 500 file records, by platform firms (data/platform_firms.csv) and the number of "
@@ -437,6 +443,9 @@ def hq_figure(inputs: Inputs):
     return figure(
         hq_chart(hq, atlas()),
         title="Where US headquarters are: Fortune 500, 2017",
+        csv=[("hq_points_1_marks", {"name": "firm", "city": "city", "state": "state", "latitude": "latitude_degrees",
+                                    "longitude": "longitude_degrees", "revenue": "revenue_usd_million",
+                                    "platform": "platform_firm"})],
         description=("Each dot is a headquarters of the 2017 Fortune 500, sized by revenue (US$ million, "
                      "fiscal 2016); platform firms of data/platform_firms.csv in orange. Above: the West Coast's "
                      "share of the platform firms' revenue. Below: the ten states with the most revenue, the West "

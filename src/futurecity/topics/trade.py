@@ -347,6 +347,8 @@ def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLeve
     return figure(
         chart,
         title="The trade gap: UK and US balance, % of GDP",
+        csv=[(mark, {"series": "series", "year": "year", "value": "balance_percent_of_gdp"})
+             for mark in ("trade_line_1_marks", "boe_line_1_marks")],
         description=(f"{top}Middle: the external balance on goods and services (exports minus imports) as a % of "
                      "GDP, by year; below zero is a deficit; the grey band marks the years counted. Bottom: the "
                      "UK's balance of trade over two centuries from the Bank of England's millennium dataset."),

@@ -48,11 +48,65 @@ def source_line(frames: pd.DataFrame | Sequence[pd.DataFrame]) -> str:
 
 
 def figure(chart: alt.TopLevelMixin, *, title: str, description: str,
-           sources: pd.DataFrame | Sequence[pd.DataFrame], note: str = "") -> alt.TopLevelMixin:
-    """A chart ready for the book: a title, an accessible description and a caption naming its sources."""
-    meta = {"title": title, "description": description, "sources": source_line(sources), "note": note}
+           sources: pd.DataFrame | Sequence[pd.DataFrame], note: str = "",
+           csv: Sequence[tuple] = (), csv_licence: dict[str, str] | None = None,
+           csv_max_rows: int | None = None) -> alt.TopLevelMixin:
+    """A chart ready for the book: a title, an accessible description and a caption naming its sources.
+
+    ``csv`` declares the tidy table behind the chart (its "Data behind this chart (CSV)",
+    :mod:`futurecity.book.chartdata`): one ``(mark, {field: column}[, {column: constant}])`` per named mark
+    whose items are its rows, in order; each item's ``field`` becomes the column named ``column`` (words and
+    units: ``growth_percent``), a constant fills a column for every row of that mark. ``csv_licence`` replaces
+    a source's licence line in the CSV's header (by source id; ``{rows}`` is the number of rows written) and
+    ``csv_max_rows`` is the most rows the CSV may hold, for data whose licence allows no more."""
+    frames = [sources] if isinstance(sources, pd.DataFrame) else list(sources)
+    meta = {"title": title, "description": description, "sources": source_line(frames), "note": note}
+    if csv:
+        meta["csv"] = csv_declaration(csv, csv_licence, csv_max_rows)
+        meta["source_list"] = _source_list(frames)
     return chart.properties(title=alt.Title(title, anchor="start"), description=description,
                             usermeta={"futurecity": meta})
+
+
+COLUMN_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+
+def csv_declaration(parts: Sequence[tuple], licence: dict[str, str] | None = None,
+                    max_rows: int | None = None) -> dict:
+    """The JSON form of :func:`figure`'s ``csv`` arguments, checked: every column is named in lower-case words
+    joined by ``_`` (never a leading ``_`` nor Vega-Lite's ``*_sort_index``)."""
+    out = []
+    for part in parts:
+        mark, columns, constants = part if len(part) == 3 else (*part, {})
+        names = [*columns.values(), *constants]
+        if len(set(names)) < len(names):
+            raise ValueError(f"CSV columns of mark {mark!r} named twice: {names}")
+        for name in names:
+            if not COLUMN_NAME.fullmatch(name) or name.endswith("_sort_index"):
+                raise ValueError(f"CSV column {name!r} of mark {mark!r}: name columns in lower-case words and "
+                                 "units joined by '_' (growth_percent)")
+        # pairs, not objects: a notebook's JSON may sort an object's keys, and the columns keep their order
+        out.append({"mark": mark, "columns": [[f, c] for f, c in columns.items()],
+                    "constants": [[c, v] for c, v in constants.items()]})
+    decl: dict[str, Any] = {"parts": out}
+    if licence:
+        decl["licence"] = dict(licence)
+    if max_rows is not None:
+        decl["max_rows"] = int(max_rows)
+    return decl
+
+
+def _source_list(frames: Sequence[pd.DataFrame]) -> list[dict]:
+    """Each distinct source of the frames (id, publisher, title, vintage, licence), for the CSV's header."""
+    seen, out = set(), []
+    for f in frames:
+        a = f.attrs
+        key = (a.get("source"), a.get("vintage"))
+        if key not in seen:
+            seen.add(key)
+            out.append({"id": a.get("source", ""), "publisher": a.get("publisher", ""), "title": a.get("title", ""),
+                        "vintage": a.get("vintage_label", ""), "licence": a.get("licence", "")})
+    return out
 
 
 def _figure_html(spec: dict) -> str:
