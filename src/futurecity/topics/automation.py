@@ -28,7 +28,7 @@ import pandas as pd
 from futurecity.claims import ledger, rules
 from futurecity.claims.measures import Inputs, measure
 from futurecity.facts import Fact, constant, fact
-from futurecity.viz import badges, labels
+from futurecity.viz import badges, labels, status
 from futurecity.viz.controls import Control, bind, interact
 from futurecity.viz.labels import LabelColumn
 from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
@@ -231,19 +231,14 @@ SUMMARY_TEXT = ("'Above ' + format(" + THRESHOLD + ", '.2f') + ': ' + format(dat
 
 
 def _summary(claim: dict) -> alt.LayerChart:
-    calc = badge_expressions(claim)
-    colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLOURS),
-                                                                range=list(VERDICT_COLOURS.values())))
-    badge = (_shares().transform_calculate(verdict=calc["verdict"]).transform_calculate(badge=calc["badge"])
-             .mark_text(**COLUMN.at_edge, y=0, fontSize=FONT, lineBreak="\n",
-                        lineHeight=LINE)
-             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
-             .properties(name=badges.badge_name(CLAIM_ID)))
+    on_paper = f"abs({THRESHOLD} - {claim['measure']['threshold']}) < 1e-9"
+    badge = badges.badge_layer(_shares(), claim, "datum.value", "0", "0", 0, fmt=".1f", suffix="%",
+                               column=COLUMN, on_paper=on_paper, off=status.OFF_THRESHOLD)
     summary = (_shares().transform_calculate(text=SUMMARY_TEXT)
-               .mark_text(**COLUMN.at_edge, y=badges.top(1), fontSize=FONT, lineBreak="\n",
-                          lineHeight=LINE)
+               .mark_text(**COLUMN.at_edge, y=badges.top(1, lines=0.5), fontSize=FONT, lineBreak="\n",
+                          lineHeight=LINE, color="#1A1A1A")
                .encode(text="text:N").properties(name="auto_summary"))
-    return alt.layer(badge, summary).properties(width=WIDTH, height=badges.top(1, 3) + 2)
+    return alt.layer(badge, summary).properties(width=WIDTH, height=1)  # its marks take the room they need
 
 
 def _histogram() -> alt.LayerChart:

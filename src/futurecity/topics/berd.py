@@ -398,7 +398,10 @@ def facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
 
 # --- the chapter's chart: growth since the paper's start year to an end year the reader chooses --------------
 
-PRICES = ("real", "nominal")
+# The reader's choice of prices (cash first: most of the section's claims are in cash terms) and the word a
+# claim's badge uses for its own prices.
+PRICES = ("nominal", "real")
+BASIS = {"real": "real", "nominal": "cash"}
 DEFLATORS = {"ybgb": "GDP deflator (YBGB)", "release": "the release's own"}
 
 
@@ -408,7 +411,8 @@ def controls(table: pd.DataFrame, window: dict) -> tuple:
     (any year of the data; default the last)."""
     first, last = years(table)
     end = Control.range("berd_end", window["start"] + 1, last, 1, min(window["end"], last), "End year")
-    prices = Control.radio("berd_prices", list(PRICES), PRICES[0], "Prices")
+    prices = Control.radio("berd_prices", list(PRICES), PRICES[0], "Prices",
+                           labels=["cash (current prices)", "real terms"])
     base = Control.range("berd_base", first, last, 1, last, "Base year of real prices")
     deflator = Control.radio("berd_deflator", list(DEFLATORS), next(iter(DEFLATORS)), "Deflator",
                              labels=list(DEFLATORS.values()))
@@ -469,7 +473,8 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
     of all BERD on the prices the reader chose, beside the paper's real-terms figure."""
     shown = [c for c in claim_defs if c.get("measure", {}).get("kind") in CHART_MEASURES]
     layers = [badges.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
-                                 suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%")
+                                 suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%",
+                                 basis=BASIS[c["measure"].get("prices", "nominal")])
               for row, c in enumerate(shown)]
     total = next((c for c in shown if c["measure"].get("series") == TOTAL), None)
     if total is not None:
@@ -482,11 +487,11 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
             .transform_calculate(text=text)
-            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown)),
-                       fontSize=badges.BADGE_FONT, fontWeight="bold", color=PALETTE[0], lineBreak="\n",
+            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5),
+                       fontSize=badges.BADGE_FONT, fontWeight="bold", color="#1A1A1A", lineBreak="\n",
                        lineHeight=badges.LINE)
             .encode(text="text:N").properties(name="berd_total_text"))
-    return alt.layer(*layers).properties(height=badges.top(len(shown), lines=3 if total is not None else 0))
+    return alt.layer(*layers).properties(height=1)  # the badges' marks take the room they need
 
 
 def _claim_regions(claim_defs: list[dict]) -> list[str]:
@@ -503,7 +508,8 @@ def _panels(claim_defs: list[dict], start: int, end: str, prices: str, base: str
     """Levels of all BERD (in the chosen prices, base year marked), growth by product group, growth by region."""
 
     order = list(CHART_SERIES)
-    colour = alt.Color("series:N", scale=alt.Scale(domain=order, range=PALETTE[:len(order)]), legend=None)
+    # the axis names each group: dark blue is all business R&D (as the line above), light blue its parts
+    colour = alt.condition(alt.datum.series == TOTAL, alt.value(PALETTE[0]), alt.value(PALETTE[4]))
     total = f"datum.panel == 'product group' && datum.series == '{TOTAL}'"
     level = alt.Chart().transform_filter(total).mark_line(point=True, color=PALETTE[0]).encode(
         x=alt.X("year:O", title=None), y=alt.Y("shown:Q", title=None, axis=badges.y_axis(format=",.0f")),
@@ -560,6 +566,17 @@ def deflators_of(inputs: Inputs) -> pd.DataFrame:
     return inputs.derived("berd.deflators", lambda: deflators(inputs.frame(DEFLATOR_SOURCE), inputs.frame(SOURCE)))
 
 
+def growth_title(inputs: Inputs, window: dict) -> str:
+    """The chart's message at its default settings, from the data: how much all business R&D grew in cash terms
+    from the paper's start year to the chart's default end year, and which region's grew fastest."""
+    start = window["start"]
+    end = min(window["end"], years(chart_table_of(inputs))[1])
+    total = measure_growth(inputs, {"series": TOTAL, "prices": "nominal"}, start, end)
+    regions = _region_growth(inputs, "nominal", start, end)
+    return (f"Business R&D {'grew' if total >= 0 else 'fell'} {abs(total):.0f}% in cash terms from {start} to "
+            f"{end}; {regions.idxmax()}'s grew fastest")
+
+
 def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
     """The BERD chart with its title, description and caption (sources: BERD, GDP, deflator)."""
     cash_note = ("BERD in GBP million as published by ONS." if is_cash(inputs.frame(SOURCE)) else
@@ -567,7 +584,7 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
                  "vintage than ONS used), so levels are approximate.")
     return figure(
         chart,
-        title=f"Business R&D since {window['start']}, by product group and by region",
+        title=growth_title(inputs, window),
         csv=[("berd_level_1_marks", {"series": "series", "year": "year", "shown": "business_rd_gbp_million"},
               {"panel": "all business R&D by year"}),
              *((mark, {"panel": "panel", "series": "series", "growth": "growth_percent"})
@@ -577,7 +594,7 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
                      "R&D in the chosen prices, the dashed rule marking the base year. Bars: growth from "
                      f"{window['start']} to the end year by product group (manufacturing, all services, "
                      "miscellaneous business services, other) and by region; the regions the paper's claims name "
-                     f"({', '.join(_claim_regions(claim_defs))}) in orange, the others in blue."),
+                     f"({', '.join(_claim_regions(claim_defs))}) in orange, the others in light blue."),
         sources=[inputs.frame(s) for s in (SOURCE, DEFLATOR_SOURCE)],
         note=cash_note + (" Real terms divide by the deflator chosen: the GDP deflator (YBGB), or the one the "
                           "release implies for business R&D (its current over its constant prices, Table 1); "

@@ -221,13 +221,13 @@ def _badges(claim_defs: list[dict], start: str, end: str, region: str, chosen: t
                                               f"'% (' + {start} + '\u2013' + {end} + ')' + "
                                               "'\\nall industries ' + format(datum.all, '+.1f') + '%'"))
                    .mark_text(**badges.COLUMN.at_edge, fontSize=badges.BADGE_FONT,
-                              y=badges.top(len(layers)), fontWeight="bold", color=HIGHLIGHT, lineBreak="\n",
-                              lineHeight=badges.LINE)
+                              y=badges.top(len(layers), lines=0.5), fontWeight="bold", color="#1A1A1A",
+                              lineBreak="\n", lineHeight=badges.LINE)
                    .encode(text="text:N").properties(name="bres_highlight"))
-    below = badges.top(len(layers), lines=3)
     shown = alt.layer(*layers, highlighted).transform_filter(f"{start} < {end}")
-    return alt.layer(_with_growth(shown, start, end), _message(*chosen, y=below + 4)).properties(
-        height=below + 2 * badges.LINE + 8, width=WIDTH)
+    # the message shows only when the badges do not (the same year twice, or the start after the end), in their
+    # place; the view is 1 pixel high and its marks take the room they need
+    return alt.layer(_with_growth(shown, start, end), _message(*chosen, y=0)).properties(height=1, width=WIDTH)
 
 
 def _bars(start: str, end: str, region: str):

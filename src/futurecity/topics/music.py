@@ -138,9 +138,9 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
 # --- the chapter's chart: revenue by family, nominal or adjusted ------------------------------------------------
 
 def controls() -> Control:
-    """Nominal dollars or RIAA's inflation-adjusted series."""
-    return Control.radio("music_basis", list(METRICS), "nominal", "Dollars",
-                                labels=["nominal", "adjusted for inflation by the RIAA"])
+    """RIAA's inflation-adjusted series (the default: the dollars of 2019 the chapter quotes) or nominal dollars."""
+    return Control.radio("music_basis", ["adjusted", "nominal"], "adjusted", "Dollars",
+                         labels=["of 2019 (adjusted for inflation by the RIAA)", "nominal"])
 
 
 def revenue_chart(revenue: pd.DataFrame, basis: Control) -> alt.VConcatChart:

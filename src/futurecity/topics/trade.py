@@ -237,26 +237,17 @@ def _count_text(c: dict, span: bool = False) -> str:
 def _summary(claim: dict, end: int) -> alt.LayerChart:
     """C4-3's badge (three lines: the claim, the paper's rule and the value for the years counted, the years and
     the verdict on the paper's window) and one line per country: years in deficit of years counted."""
-    calc = badges.badge_calculations(claim, "datum.value", START, str(end), fmt=".2f")
-    colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(badges.COLOURS),
-                                                                range=list(badges.COLOURS.values())))
-    badge = (_counts("wdi", START, str(end)).transform_aggregate(value="min(share)")
-             .transform_calculate(**calc)
-             .mark_text(**COLUMN.at_edge, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
-                        lineHeight=LINE)
-             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
-             .properties(name=badges.badge_name(CLAIM_ID)))
-    top = badges.top(1)
+    badge = badges.badge_layer(_counts("wdi", START, str(end)).transform_aggregate(value="min(share)"), claim,
+                               "datum.value", START, str(end), 0, fmt=".2f", column=COLUMN)
+    top = badges.top(1, lines=0.5).expr
     counts = (_counts("wdi", START, str(end))
               .transform_window(row="row_number()", sort=[alt.SortField("series")])
               .transform_calculate(text="datum.series + ': ' + " + COUNT_TEXT,
                                    ypix=f"{top} + (datum.row - 1) * {LINE}")
-              .mark_text(**COLUMN.at_edge, fontSize=badges.BADGE_FONT)
-              .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N",
-                      color=alt.Color("series:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
-                                                                             range=list(COLOURS.values()))))
+              .mark_text(**COLUMN.at_edge, fontSize=badges.BADGE_FONT, color="#1A1A1A")
+              .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N")
               .properties(name="trade_counts"))
-    return alt.layer(badge, counts).properties(width=WIDTH, height=top + 2 * LINE + 4)
+    return alt.layer(badge, counts).properties(width=WIDTH, height=1)  # its marks take the room they need
 
 
 def _window(start: str, end: str, name: str, scale: alt.Scale) -> alt.Chart:
