@@ -130,30 +130,34 @@ def badge_layer(rows: alt.Chart, claim: dict, value: str, start: str, end: str, 
              "pill_x2": f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')}",
              "values_x": f"{NARROW_EXPR} ? {left + ID_WIDTH} : {values_at}",
              "values_y": f"{NARROW_EXPR} ? {y0} + {ROW + 7} : {mid}"}
-    base = rows.transform_calculate(**calc)
+    calc |= {"badge_id": _lit(f"{claim['id']} {claim.get('label', '')}".strip()),
+             "pill_x": str(left + ID_WIDTH), "pill_y": f"{mid} - {PILL_HEIGHT / 2}",
+             "pill_y2": f"{mid} + {PILL_HEIGHT / 2}",
+             "pill_mid": f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')} / 2"}
     tip = [alt.Tooltip("badge_id:N", title="Claim"), alt.Tooltip("pill:N", title="Status"),
            alt.Tooltip("badge:N", title="Values")]
-    ident = base.transform_calculate(badge_id=_lit(f"{claim['id']} {claim.get('label', '')}".strip()))
-    claim_id = (ident.mark_text(align="left", baseline="middle", x=left, y=alt.ExprRef(mid), fontSize=BADGE_FONT,
-                                fontWeight="bold", color="#1A1A1A", text=claim["id"])
+    mark = alt.Chart()
+    claim_id = (mark.mark_text(align="left", baseline="middle", x=left, y=alt.ExprRef(mid), fontSize=BADGE_FONT,
+                               fontWeight="bold", color="#1A1A1A", text=claim["id"])
                 .encode(tooltip=tip).properties(name=badge_name(claim["id"]) + "_id"))
-    pill = (ident.transform_calculate(pill_x=str(left + ID_WIDTH), pill_y=f"{mid} - {PILL_HEIGHT / 2}",
-                                      pill_y2=f"{mid} + {PILL_HEIGHT / 2}")
-            .mark_rect(cornerRadius=PILL_HEIGHT / 2, strokeWidth=1.2)
+    pill = (mark.mark_rect(cornerRadius=PILL_HEIGHT / 2, strokeWidth=1.2)
             .encode(x=alt.X("pill_x:Q", scale=None), x2=alt.X2("pill_x2:Q"), y=alt.Y("pill_y:Q", scale=None),
                     y2=alt.Y2("pill_y2:Q"), fill=alt.Fill("pill_fill:N", scale=None),
                     stroke=alt.Stroke("pill_border:N", scale=None), tooltip=tip)
             .properties(name=badge_name(claim["id"]) + "_pill"))
-    pill_label = (ident.transform_calculate(pill_mid=f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')} / 2")
-                  .mark_text(align="center", baseline="middle", y=alt.ExprRef(mid), fontSize=BADGE_FONT)
+    pill_label = (mark.mark_text(align="center", baseline="middle", y=alt.ExprRef(mid), fontSize=BADGE_FONT)
                   .encode(x=alt.X("pill_mid:Q", scale=None), text="pill:N",
                           color=alt.Color("pill_text:N", scale=None), tooltip=tip)
                   .properties(name=badge_name(claim["id"]) + "_status"))
-    values = (ident.mark_text(align="left", baseline="middle", fontSize=BADGE_FONT, color="#1A1A1A")
+    values = (mark.mark_text(align="left", baseline="middle", fontSize=BADGE_FONT, color="#1A1A1A")
               .encode(x=alt.X("values_x:Q", scale=None), y=alt.Y("values_y:Q", scale=None), text="badge:N",
                       tooltip=tip)
               .properties(name=badge_name(claim["id"])))
-    return alt.layer(claim_id, pill, pill_label, values)
+    # the claim's rows and the badge's calculations once, on the layer, for its four marks
+    badge = alt.layer(claim_id, pill, pill_label, values)
+    badge.transform = [*rows.to_dict(validate=False).get("transform", []),
+                       *alt.Chart().transform_calculate(**calc).to_dict(validate=False)["transform"]]
+    return badge
 
 
 def badge_name(claim_id: str) -> str:
