@@ -574,7 +574,7 @@ def growth_title(inputs: Inputs, window: dict) -> str:
     total = measure_growth(inputs, {"series": TOTAL, "prices": "nominal"}, start, end)
     regions = _region_growth(inputs, "nominal", start, end)
     return (f"Business R&D {'grew' if total >= 0 else 'fell'} {abs(total):.0f}% in cash terms from {start} to "
-            f"{end}; {regions.idxmax()}'s grew fastest")
+            f"{end}; fastest in {regions.idxmax()}")
 
 
 def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs, measure, require_years
 from futurecity.facts import Fact, constant, fact
 from futurecity.topics.tables import first_last, growth_between
@@ -283,6 +284,18 @@ def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, regio
     return bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
 
 
+def growth_title(totals: pd.DataFrame) -> str:
+    """The chart's message at its default years (the paper's), from the data: manufacturing jobs in Great Britain
+    against all jobs, and the region where they grew fastest."""
+    window = ledger.definition("C5-8a", ledger.chapter_claims(5))["window"]
+    table = growth(totals, window["start"], window["end"])
+    gb = table[table["geography_code"] == GREAT_BRITAIN[0]].set_index("sector")["growth"]
+    fastest = ranking(table).sort_values("rank").iloc[0]["geography_name"]
+    verb = "grew" if gb["manufacturing"] >= 0 else "fell"
+    return (f"Manufacturing jobs in Great Britain {verb} {abs(gb['manufacturing']):.1f}% from {window['start']} to "
+            f"{window['end']}, all jobs {gb['all']:+.1f}%; fastest manufacturing growth: {fastest}")
+
+
 def growth_figure(chart, bres_frame: pd.DataFrame, claims: bool = True):
     """The BRES chart with its title, description and caption; ``claims=False`` for the pandas view
     (:func:`growth_view`), which has no claim badges and no ticks."""
@@ -294,8 +307,7 @@ def growth_figure(chart, bres_frame: pd.DataFrame, claims: bool = True):
                 "industries")
     return figure(
         chart,
-        title="Employment growth, manufacturing and all industries, by region" if claims else
-        "Manufacturing employment growth, by region",
+        title=growth_title(bres_frame),
         csv=[("bres_bars_1_marks", {"geography_name": "region", "geography_code": "region_code",
                                     "manufacturing": "manufacturing_growth_percent",
                                     "all": "all_industries_growth_percent"})],

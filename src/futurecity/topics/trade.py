@@ -326,6 +326,16 @@ def trade_chart(found: dict[str, pd.DataFrame], start: Control, claim: dict) -> 
     return bind(chart, start)
 
 
+def trade_title(found: dict[str, pd.DataFrame]) -> str:
+    """The chart's message at its default start year, from the data: each country's years in deficit."""
+    wdi = {code: found[code] for code in WDI_SOURCES}
+    start, end = start_control(wdi).value, common_years(wdi)[1]
+    uk, us = (deficit_count(wdi[code], start, end) for code in WDI_SOURCES)
+    us_part = f"all {us['years']}" if us["deficits"] == us["years"] else f"{us['deficits']}"
+    return (f"The UK ran a trade deficit in {uk['deficits']} of the {uk['years']} years from {start} to {end}, "
+            f"the US in {us_part}")
+
+
 def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLevelMixin:
     wdi = [found[code] for code in WDI_SOURCES]
     labels = {f.attrs.get("vintage_label", "") for f in wdi}
@@ -337,7 +347,7 @@ def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLeve
            "hold. ")
     return figure(
         chart,
-        title="The trade gap: UK and US balance, % of GDP",
+        title=trade_title(found),
         csv=[(mark, {"series": "series", "year": "year", "value": "balance_percent_of_gdp"})
              for mark in ("trade_line_1_marks", "boe_line_1_marks")],
         description=(f"{top}Middle: the external balance on goods and services (exports minus imports) as a % of "
