@@ -709,41 +709,62 @@ def revision_facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
 
 
 def revision_figure(compared: pd.DataFrame, inputs: Inputs):
-    """Two views: all BERD by year in each vintage, and each vintage's difference from the first, by series, in
-    the last year the first two vintages both hold."""
+    """Three views: all BERD's difference from the first vintage by year, one line per other vintage labelled at
+    its end; then, in the last year the first two vintages both hold, the second's difference by product group
+    and, apart, by region. (The shares of GDP times GDP differ from the pounds by the same ratio for every series
+    of a year, so they appear in the line only.)"""
     names = [n for n, _ in compared.attrs["vintages"]]
     reference, earlier = names[0], names[1]
     year = common_years(compared, reference, earlier)[-1]
-    # the legend starts where the plot does, right of the y axis: its labels are kept short to fit a phone
-    colour = alt.Color("vintage:N", title=None, scale=alt.Scale(domain=names, range=PALETTE[:len(names)]),
-                       legend=alt.Legend(direction="vertical", labelExpr=labels.wrapped_label_expr(names, chars=14)))
+    others = names[1:]
+    colours = dict(zip(others, PALETTE[:len(others)], strict=False))
+    colour = alt.Color("vintage:N", scale=alt.Scale(domain=others, range=list(colours.values())), legend=None)
     tooltip = [alt.Tooltip("vintage_label:N", title="Vintage"), alt.Tooltip("series:N", title="Series"),
                alt.Tooltip("year:O", title="Year"), alt.Tooltip("gbp_m:Q", title="GBP million", format=",.0f"),
-               alt.Tooltip("difference:Q", title=f"Difference from the {reference}, %", format="+.1f")]
-    level = alt.Chart(compared[compared["series"] == TOTAL]).mark_line(point=True).encode(
-        x=alt.X("year:O", title=None),
-        y=alt.Y("gbp_m:Q", title=None, axis=badges.y_axis(format=",.0f")),  # (a title would widen the axis)
-        color=colour, tooltip=tooltip).properties(width=WIDTH, height=200, name="berd_vintage_levels")
-    others = compared[(compared["vintage"] != reference) & (compared["year"] == year)]
-    bars = alt.Chart(others).mark_bar().encode(
-        x=alt.X("difference:Q", title=[f"Difference from the {reference}, %", f"in {year}"],
-                axis=alt.Axis(titleAnchor="end")),
-        y=alt.Y("series:N", sort=alt.EncodingSortField("reference", order="descending"), title=None,
-                axis=badges.y_axis(labelExpr=SHORT_LABELS)),
-        yOffset=alt.YOffset("vintage:N", sort=names), color=colour, tooltip=tooltip,
-    ).properties(width=WIDTH, height=24 * others["series"].nunique(), name="berd_vintage_differences")
+               alt.Tooltip("difference:Q", title=f"Difference from the {reference}, %", format="+.2f")]
+    total = compared[(compared["series"] == TOTAL) & (compared["vintage"] != reference)].dropna(subset=["difference"])
+    x = alt.X("year:O", title=None)
+    y = alt.Y("difference:Q", title=None, axis=badges.y_axis(format="+.1f"))
+    lines = alt.Chart().mark_line(point=True).encode(x=x, y=y, color=colour, tooltip=tooltip).properties(
+        name="berd_vintage_levels")
+    zero = alt.Chart().transform_aggregate(n="count()").transform_calculate(zero="0").mark_rule(
+        color="black", strokeDash=[4, 3]).encode(y="zero:Q")
+    ends = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
+            .transform_filter("datum.year == datum.last_year")
+            .mark_text(align="left", dx=6, fontSize=11, fontWeight="bold")
+            .encode(x=x, y=y, text="vintage:N", color=colour).properties(name="berd_vintage_ends"))
+    note = (alt.Chart().transform_aggregate(n="count()")
+            .transform_calculate(text=json.dumps(f"0 = the {reference}; % difference of all business R&D"))
+            .mark_text(align="left", baseline="top", x=4, y=4, fontSize=11).encode(text="text:N"))
+    level = alt.layer(zero, lines, ends, note, data=total).properties(width=WIDTH, height=170)
+    at = compared[(compared["vintage"] == earlier) & (compared["year"] == year)]
+
+    def panel(which: str, name: str, title: str):
+        rows = at[at["panel"] == which]
+        return alt.Chart(rows).mark_bar(color=colours[earlier]).encode(
+            x=alt.X("difference:Q", title=[f"{earlier}: difference from the {reference}, %", f"in {year}"],
+                    axis=alt.Axis(titleAnchor="end")),
+            y=alt.Y("series:N", sort="-x", title=None, axis=badges.y_axis(labelExpr=SHORT_LABELS)),
+            tooltip=tooltip).properties(width=WIDTH, height=20 * rows["series"].nunique(), name=name,
+                                        title=alt.Title(title, anchor="start", fontSize=12))
+
+    bars = [panel("product group", "berd_vintage_differences", "By product group"),
+            panel("region", "berd_vintage_regions", "By region")]
+    biggest = at.loc[at["difference"].abs().idxmax()]
+    all_rd = float(at.loc[at["series"] == TOTAL, "difference"].iloc[0])
+    title = (f"The {earlier} and the {reference} differ by {abs(all_rd):.1f}% for all business R&D in {year}, "
+             f"by up to {abs(biggest['difference']):.0f}% for a group or region")
     described = "; ".join(f"{n}: {lab}" for n, lab in compared.attrs["vintages"])
+    columns = {"vintage": "vintage", "panel": "grouping", "series": "series", "year": "year",
+               "gbp_m": "business_rd_gbp_million", "difference": "difference_from_reference_percent"}
     return figure(
-        alt.vconcat(level, bars).resolve_scale(color="shared"),
-        title=f"Business R&D in {len(names)} vintages, GBP million",
-        csv=[("berd_vintage_levels_marks", {"vintage": "vintage", "series": "series", "year": "year",
-                                            "gbp_m": "business_rd_gbp_million"}, {"panel": "all business R&D by year"}),
-             ("berd_vintage_differences_marks", {"vintage": "vintage", "panel": "grouping", "series": "series",
-                                                 "year": "year", "gbp_m": "business_rd_gbp_million",
-                                                 "difference": "difference_from_reference_percent"},
-              {"panel": f"difference from the {reference} in {year}"})],
-        description=(f"Line: all business R&D by year in each vintage, GBP million. Bars: each vintage's difference from the "
-                     f"{reference} in {year}, in per cent, for all business R&D, each group of products and each "
+        alt.vconcat(level, *bars, spacing=14).resolve_scale(color="shared"),
+        title=title,
+        csv=[("berd_vintage_levels_0_marks", columns), ("berd_vintage_differences_marks", columns),
+             ("berd_vintage_regions_marks", columns)],
+        description=(f"Line: all business R&D's difference from the {reference}, in per cent, by year, one line per "
+                     f"other vintage, labelled at its end; the dashed line at zero is the {reference}. Bars: the "
+                     f"{earlier}'s difference from the {reference} in {year}, by product group and, below, by "
                      f"region; bars left of zero are below the {reference}. Vintages: {described}."),
         sources=[inputs.frame(SOURCE), inputs.frame(EARLIER_RELEASE), inputs.frame(SHARES_SOURCE),
                  inputs.frame(GDP_SOURCE)],
@@ -761,6 +782,8 @@ def revision_table(compared: pd.DataFrame) -> str:
     wide = at.pivot_table(index=["panel", "series"], columns="vintage", values="difference", dropna=False)
     level = at[at["vintage"] == names[0]].set_index(["panel", "series"])["gbp_m"]
     order = level.sort_values(ascending=False).index
+    # a vintage that differs by the same per cent in every row (shares of GDP times one GDP) says nothing per row
+    names = [names[0], *(n for n in names[1:] if n in wide.columns and wide[n].round(1).nunique() > 1)]
     head = "".join(f'<th scope="col">{html.escape(n)}, difference %</th>' for n in names[1:])
     body = []
     for key in order:
