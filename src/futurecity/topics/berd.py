@@ -760,8 +760,9 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
     return figure(
         alt.vconcat(level, *bars, spacing=14).resolve_scale(color="shared"),
         title=title,
-        csv=[("berd_vintage_levels_0_marks", columns), ("berd_vintage_differences_marks", columns),
-             ("berd_vintage_regions_marks", columns)],
+        csv=[("berd_vintage_levels_0_marks", columns, {"view": "all business R&D by year"}),
+             ("berd_vintage_differences_marks", columns, {"view": f"by product group in {year}"}),
+             ("berd_vintage_regions_marks", columns, {"view": f"by region in {year}"})],
         description=(f"Line: all business R&D's difference from the {reference}, in per cent, by year, one line per "
                      f"other vintage, labelled at its end; the dashed line at zero is the {reference}. Bars: the "
                      f"{earlier}'s difference from the {reference} in {year}, by product group and, below, by "
