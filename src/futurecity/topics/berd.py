@@ -740,7 +740,7 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
     at = compared[(compared["vintage"] == earlier) & (compared["year"] == year)]
 
     def panel(which: str, name: str, title: str):
-        rows = at[at["panel"] == which]
+        rows = at[(at["panel"] == which) & (at["series"] != TOTAL)]  # all business R&D is the line's last point
         return alt.Chart(rows).mark_bar(color=colours[earlier]).encode(
             x=alt.X("difference:Q", title=[f"{earlier}: difference from the {reference}, %", f"in {year}"],
                     axis=alt.Axis(titleAnchor="end")),
