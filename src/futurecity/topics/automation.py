@@ -255,8 +255,10 @@ def _unit_axis(**kwargs) -> alt.Axis:
 
 def _role_colour(legend: bool = True) -> alt.Color:
     return alt.Color("role:N", scale=alt.Scale(domain=list(ROLE_COLOURS), range=list(ROLE_COLOURS.values())),
-                     legend=alt.Legend(title=None, orient="top", direction="horizontal", symbolType="square",
-                                       labelFontSize=11) if legend else None)
+                     # from the chart's left edge, above the axis's unit: a phone's column has room for it there
+                     legend=alt.Legend(title=None, orient="none", legendX=-COLUMN.extent, legendY=-40,
+                                       direction="horizontal", symbolType="square", labelFontSize=11)
+                     if legend else None)
 
 
 def _histogram() -> alt.LayerChart:
