@@ -731,18 +731,18 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
         color="black", strokeDash=[4, 3]).encode(y="zero:Q")
     ends = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
             .transform_filter("datum.year == datum.last_year")
-            .mark_text(align="left", dx=6, fontSize=11, fontWeight="bold")
+            .mark_text(align="right", baseline="bottom", dy=-6, fontSize=11, fontWeight="bold")  # inside the plot
             .encode(x=x, y=y, text="vintage:N", color=colour).properties(name="berd_vintage_ends"))
-    note = (alt.Chart().transform_aggregate(n="count()")
-            .transform_calculate(text=json.dumps(f"0 = the {reference}; % difference of all business R&D"))
-            .mark_text(align="left", baseline="top", x=4, y=4, fontSize=11).encode(text="text:N"))
-    level = alt.layer(zero, lines, ends, note, data=total).properties(width=WIDTH, height=170)
+    level = alt.layer(zero, lines, ends, data=total).properties(
+        width=WIDTH, height=170,
+        title=alt.Title(["All business R&D, % difference", f"from the {reference} (dashed, 0)"], anchor="start",
+                        fontSize=12))
     at = compared[(compared["vintage"] == earlier) & (compared["year"] == year)]
 
     def panel(which: str, name: str, title: str):
         rows = at[(at["panel"] == which) & (at["series"] != TOTAL)]  # all business R&D is the line's last point
         return alt.Chart(rows).mark_bar(color=colours[earlier]).encode(
-            x=alt.X("difference:Q", title=[f"{earlier}: difference from the {reference}, %", f"in {year}"],
+            x=alt.X("difference:Q", title=[f"{earlier}: difference from", f"the {reference}, % ({year})"],
                     axis=alt.Axis(titleAnchor="end")),
             y=alt.Y("series:N", sort="-x", title=None, axis=badges.y_axis(labelExpr=SHORT_LABELS)),
             tooltip=tooltip).properties(width=WIDTH, height=20 * rows["series"].nunique(), name=name,
