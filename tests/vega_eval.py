@@ -52,6 +52,7 @@ Rule for chart authors: give every unit chart a test must find a unique name wit
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -179,17 +180,12 @@ def over_grid(spec: dict, grid: dict[str, list], mode: str, timeout: float = 300
     """``(settings, marks)`` over every combination of ``grid``: ``mode`` "fresh" builds a new view per setting;
     "moved" moves the controls of ONE live view along :func:`reader_path`."""
     if mode == "fresh":
-        settings = [dict(zip(grid, values)) for values in _product(list(grid.values()))]
+        settings = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
         return settings, marks(spec, settings, timeout=timeout)
     if mode == "moved":
         settings = reader_path(grid)
         return settings, moved(spec, settings, timeout=timeout)
     raise ValueError(f"mode must be 'fresh' or 'moved', not {mode!r}")
-
-
-def _product(lists: list[list]) -> list[tuple]:
-    import itertools
-    return list(itertools.product(*lists))
 
 
 def texts(spec: dict, settings: list[dict], timeout: float = 120) -> list[list[str]]:

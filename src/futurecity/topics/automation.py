@@ -20,12 +20,11 @@ is ``frey_osborne_share_above``.
 
 from __future__ import annotations
 
-import json
 
 import altair as alt
 import pandas as pd
 
-from futurecity.claims import ledger, rules
+from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs, measure
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz import badges, labels, status
@@ -197,29 +196,6 @@ def controls() -> tuple[Control, Control]:
 
 def _claim() -> dict:
     return ledger.definition(CLAIM_ID, ledger.chapter_claims(2))
-
-
-def _lit(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-ON_CLAIM = f"abs({THRESHOLD} - {HIGH}) < 1e-9"
-
-
-def badge_expressions(claim: dict) -> dict[str, str]:
-    """Vega expressions ``verdict`` and ``badge`` for C2-1: the verdict of the ledger's rule at the claim's
-    threshold, 'another threshold' at any other; three lines, none over badges.LINE_CHARS characters."""
-    threshold = claim["measure"]["threshold"]
-    on = f"abs({THRESHOLD} - {threshold}) < 1e-9"
-    verdict = f"{on} ? ({rules.verdict_expression(claim['rule'], 'datum.value', claim['paper_value'])}) : " \
-              f"'another threshold'"
-    head = _lit(f"{claim['id']} {claim['label']}\npaper {claim['paper_value']:g}%, here ")
-    badge = (f"{head} + format(datum.value, '.1f') + '%\\nabove ' + format({THRESHOLD}, '.2f') + ': ' + "
-             f"datum.verdict")
-    return {"verdict": verdict, "badge": badge}
-
-
-VERDICT_COLOURS = {**badges.COLOURS, "another threshold": badges.COLOURS[badges.ANOTHER_WINDOW]}
 
 
 def _shares() -> alt.Chart:
