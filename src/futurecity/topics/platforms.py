@@ -84,7 +84,7 @@ SUFFIXES = {"co", "co.", "corp", "corp.", "corporation", "company", "inc", "inc.
             "se", "nv", "holdings", "holding", "group", "limited", "communications", "&"}
 
 
-COLUMN = LabelColumn(150)  # the value chart's y-axis labels: names of LABEL_CHARS characters at 10 px fit it
+COLUMN = LabelColumn(160)  # the value chart's y-axis labels: names of LABEL_CHARS characters at 10 px fit it
 
 
 def short_name(name: str, chars: int = LABEL_CHARS) -> str:
