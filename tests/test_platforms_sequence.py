@@ -158,7 +158,9 @@ LAYOUT_JS = """(el) => {
   const firmAxis = axes.filter(a => a.getAttribute('aria-label') && /Y-axis/.test(a.getAttribute('aria-label')))
     .map(a => Array.from(a.querySelectorAll('g.role-axis-label text')).map(t => [t.getBoundingClientRect().top, t.textContent]))
     .filter(ls => ls.length).pop() || [];
-  const titles = Array.from(svg.querySelectorAll('g.role-axis-title text')).map(t => [t.textContent, t.getBoundingClientRect().bottom]);
+  const words = t => { const spans = t.querySelectorAll('tspan');
+    return spans.length ? Array.from(spans).map(s => s.textContent).join(' ') : t.textContent; };
+  const titles = Array.from(svg.querySelectorAll('g.role-axis-title text')).map(t => [words(t), t.getBoundingClientRect().bottom]);
   return {height: box.height, width: box.width, column: el.clientWidth, content: [content.y, content.height],
           outside: outside, firmLabels: firmAxis.sort((a, b) => a[0] - b[0]).map(x => x[1]),
           titles: titles, svgBottom: box.bottom};

@@ -373,7 +373,7 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                                                   height=4 * SUMMARY_LINE + 4))
     countries = (rows.transform_calculate(value_tn="datum.market_value / 1000").mark_bar(strokeWidth=1)
                  .encode(y=alt.Y("country:N", title=None, sort="-x", axis=COLUMN.axis(labelLimit=0)),
-                         x=alt.X("sum(value_tn):Q", title="Market value, US$ trillion", axis=_x_axis()),
+                         x=alt.X("sum(value_tn):Q", title=["Market value,", "US$ trillion"], axis=_x_axis()),
                          **_kind_encodings(),
                          tooltip=[alt.Tooltip("country:N", title="Country"),
                                   alt.Tooltip("kind:N", title="Firms"),
@@ -383,7 +383,7 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
     firm_bars = (rows.mark_bar(strokeWidth=1)
                  .encode(y=alt.Y("short:N", title=None, sort=alt.EncodingSortField("mv_rank", order="ascending"),
                                  axis=COLUMN.axis(labelFontSize=10, labelLimit=0)),
-                         x=alt.X("market_value:Q", title="Market value, US$ bn", axis=_x_axis()),
+                         x=alt.X("market_value:Q", title=["Market value,", "US$ bn"], axis=_x_axis()),
                          **_kind_encodings(),
                          tooltip=[alt.Tooltip("display:N", title="Firm"), alt.Tooltip("country:N", title="Country"),
                                   alt.Tooltip("evidence:N", title="Country from"),
@@ -444,7 +444,7 @@ def value_view(table: pd.DataFrame, platforms_top_n: int) -> alt.VConcatChart:
     top["value_tn"] = top["market_value"] / 1000
     countries = alt.Chart(top).mark_bar(strokeWidth=1).encode(
         y=alt.Y("country:N", title=None, sort="-x", axis=COLUMN.axis(labelLimit=0)),
-        x=alt.X("sum(value_tn):Q", title="Market value, US$ trillion", axis=_x_axis()),
+        x=alt.X("sum(value_tn):Q", title=["Market value,", "US$ trillion"], axis=_x_axis()),
         **_kind_encodings()).properties(width=WIDTH, height=alt.Step(14))
     return alt.vconcat(head, _key("twin"), countries, spacing=12).properties(autosize=RESIZE)
 
