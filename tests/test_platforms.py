@@ -253,6 +253,8 @@ def test_chapter3_uses_no_status_colour(inputs):
         spec = {k: v for k, v in spec.items() if k != "config"}  # the theme's category range lists the palette
         used = {c.lower() for c in re.findall(r'"(#[0-9A-Fa-f]{6})"', json.dumps(spec))}
         assert used and not used & STATUS, used & STATUS
+    assert platforms.WEST_COLOUR.lower() == "#cc79a7"  # the caption's "reddish purple" (Okabe & Ito's name)
+    assert "West Coast in reddish purple" in platforms.hq_figure(inputs).to_dict()["description"]
 
 
 def test_the_map_names_every_platform_headquarters_near_its_dot(inputs):

@@ -464,7 +464,9 @@ def atlas() -> dict:
     return json.loads(config.root().joinpath(*ATLAS).read_bytes())
 
 
-WEST_COLOUR = PALETTE[3]  # reddish purple: the West Coast's bars (not a status colour, not a firm kind's colour)
+WEST_COLOUR = "#CC79A7"  # Okabe & Ito's reddish purple (in PALETTE): the West Coast's bars, no status's, no kind's
+if WEST_COLOUR not in PALETTE:
+    raise ValueError(f"{WEST_COLOUR} (the West Coast's bars, 'reddish purple' in the caption) left the palette")
 CLUSTER_DEGREES = 1.5  # platform headquarters this close (latitude and longitude) share one label
 LABEL_FONT, LABEL_LINE = 10, 11
 MAP_ASPECT = 0.5  # the map's height over its width: the states fill a phone's width and most of a desktop's
