@@ -103,6 +103,8 @@
       var clamped = setWidths(s, base, delta);
       if (current) { values = controlValues(spec, current.view); current.finalize(); }
       (s.params || []).forEach(function (p) { if (p.name in values) p.value = values[p.name]; });
+      // the column's width, for the layouts that change on narrow columns (claim badges on two lines)
+      (s.params || []).forEach(function (p) { if (p.name === 'fc_width') p.value = Math.round(avail); });
       return vegaEmbed(el, s, options).then(function (result) {
         current = result;
         el.__view = result.view;  // the drawn view and its Vega spec, for tests that read its marks' data

@@ -164,7 +164,7 @@ def test_the_chart_embeds_a_small_table_and_its_controls_cover_the_data(series, 
     first, last = berd.years(table)
     assert (end.min, end.max, end.value) == (window["start"] + 1, last, min(window["end"], last))
     assert (base.min, base.max) == (first, last)
-    assert prices.options == ("real", "nominal")
+    assert prices.options == ("nominal", "real") and prices.value == "nominal"  # cash first, as the text quotes
     assert deflator.options == ("ybgb", "release")
     deflators = berd.deflators(inputs.frame("gdp_deflator"), inputs.frame(berd.SOURCE))
     chart = berd.growth_chart(table, deflators, ledger, window, end, prices, base, deflator)

@@ -111,10 +111,11 @@ def test_year_sliders_step_one_year_and_smoothing_starts_at_one(inputs):
 
 
 def test_default_settings_of_the_controls(inputs):
-    """berd.py PRICES[0] -> PRICES[1] (the BERD chart opens in nominal, not real, terms) and longrun.py
+    """berd.py PRICES[0] -> PRICES[1] (the BERD chart would open in real terms, not in the cash terms most of its
+    quoted figures use) and longrun.py
     `.max().min()` -> `.max().max()` (the first-year slider would run past the end of the shorter series)."""
     _, prices, _, deflator = berd.controls(berd.chart_table_of(inputs), {"start": 2010, "end": 2019})
-    assert prices.value == "real" and deflator.value == "ybgb"
+    assert prices.value == "nominal" and deflator.value == "ybgb"
     frame = longrun.shares(inputs)
     first, _ = longrun.controls(frame)
     last_years = frame.groupby("series")["year"].max()

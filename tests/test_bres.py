@@ -14,6 +14,7 @@ from futurecity.claims import ledger as claims_ledger
 from futurecity.data import store
 from futurecity.topics import bres
 from futurecity.viz.embed import wide_by_year
+from futurecity.viz import badges
 
 BRES_FILE = "uk/bres_employment_nuts2_sic2digit_2015_2021.csv"
 PAIRS = [(2015, 2019), (2016, 2021), (2015, 2021), (2019, 2020), (2018, 2016)]
@@ -109,8 +110,8 @@ def test_the_chart_embeds_the_aggregated_table_only(totals):
     spec = bres.growth_figure(bres.growth_chart(totals, ledger, start, end, region), totals).to_dict()
     rows = sum(len(d) for d in spec["datasets"].values())
     assert rows == totals[["geography_code", "sector"]].drop_duplicates().shape[0]
-    assert len(json.dumps(spec)) < 60_000
-    assert {p["name"] for p in spec["params"]} == {start.name, end.name, region.name}
+    assert len(json.dumps(spec)) < 75_000  # the table and the marks of five badges
+    assert {p["name"] for p in spec["params"]} == {start.name, end.name, region.name, badges.WIDTH_PARAM}
     text = json.dumps(spec)
     for c in ledger:
         if c.get("measure", {}).get("kind", "").startswith("bres_"):

@@ -19,6 +19,7 @@ import oracles
 from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs
 from futurecity.topics import automation, manufacturing
+from futurecity.viz import status
 from vega_eval import marks
 
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
@@ -69,9 +70,11 @@ def test_the_threshold_share_and_badge_over_every_threshold(auto_grid):
         [badge] = _mark(got, "claim_C2_1_badge")
         problems.close(badge["value"], want, where + ", badge value")
         verdict = (("reproduced" if abs(want - paper) <= tolerance else "differs") if t == 0.7
-                   else "another threshold")
+                   else status.OFF_THRESHOLD)
         problems.equal(badge["verdict"], verdict, where + ", verdict")
-        problems.equal(badge["__text"].split("\n")[1], plain(f"paper 47%, here {want:.1f}%"), where + ", badge")
+        problems.equal(plain(badge["__text"]), plain(f"paper 47.0% · here {want:.1f}%"), where + ", badge")
+        [pill] = _mark(got, "claim_C2_1_badge_status")
+        problems.equal(pill["__text"], status.STYLES[verdict].label(verdict), where + ", pill")
         [summary] = _mark(got, "auto_summary")
         problems.equal(plain(summary["__text"]).split("\n")[0], f"Above {t:.2f}: {want:.1f}% of US jobs,",
                        where + ", summary")

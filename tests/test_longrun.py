@@ -154,7 +154,7 @@ def test_chart_binds_both_params_to_range_inputs_and_embeds_annual_data(frames):
 
     start, smoothing = longrun.controls(shares)
     spec = longrun.longrun_chart(shares, start, smoothing).to_dict()
-    params = {p["name"]: p for p in spec["params"]}
+    params = {p["name"]: p for p in spec["params"] if "bind" in p}  # the controls (a width signal has no input)
     assert set(params) == {"start_year", "smoothing"}
     assert all(p["bind"]["input"] == "range" for p in params.values())
     assert params["start_year"]["bind"]["min"] == min(expected_uk().index.min(), expected_us().index.min())

@@ -9,6 +9,7 @@ import pytest
 
 from futurecity.data import store
 from futurecity.topics import music
+from futurecity.viz import badges
 
 RIAA_FILE = "world/riaa_us_music_sales_by_format_1973_2019.csv"
 
@@ -72,4 +73,4 @@ def test_the_chart_embeds_one_row_per_family_and_basis(revenue):
     rows = sum(len(d) for d in spec["datasets"].values())
     assert rows == len(music.FAMILY_ORDER) * len(music.METRICS)
     assert len(json.dumps(spec)) < 40_000
-    assert [p["name"] for p in spec["params"]] == ["music_basis"]
+    assert [p["name"] for p in spec["params"]] == ["music_basis", badges.WIDTH_PARAM]

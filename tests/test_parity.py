@@ -22,7 +22,7 @@ import oracles
 from futurecity import topics
 from futurecity.claims import evaluate, ledger, measures
 from futurecity.claims.measures import Inputs
-from futurecity.viz import badges
+from futurecity.viz import badges, status
 from page_controls import MODES, over_modes
 from test_browser import browser, server  # noqa: F401 (fixtures of the "page" mode)
 from vega_eval import marks, moved
@@ -278,12 +278,23 @@ def test_bres_highlight_line_gives_the_chosen_areas_growth(bres_run):
     problems.check("BRES highlighted line vs oracles")
 
 
-def check_badge_lines(text: str, where: str, problems: Problems) -> None:
-    """A badge is BADGE_LINES lines of at most LINE_CHARS characters (what fits a 320 px screen)."""
-    lines = text.split("\n")
-    if len(lines) != badges.BADGE_LINES or any(len(line) > badges.LINE_CHARS for line in lines):
-        problems.lines.append(f"{where}: badge lines {lines} (expected {badges.BADGE_LINES} lines of at most "
-                              f"{badges.LINE_CHARS} characters)")
+def check_badge(got: dict, claim: dict, item: dict, shown: str, where: str, problems: Problems) -> None:
+    """A badge is the claim's id, a pill saying the verdict with its icon (the status style), and the values:
+    the paper's value first when the paper gives one, else the book's test after ours; ``shown`` (our value as
+    the reader should read it) among them."""
+    verdict, name = item["verdict"], badges.badge_name(claim["id"])
+    pills = [i["__text"] for i in mark(got, name + "_status", where)]
+    problems.equal(pills, [f"{status.STYLES[verdict].icon} {verdict}"], f"{where} pill")
+    problems.equal([i["__text"] for i in mark(got, name + "_id", where)], [claim["id"]], f"{where} id")
+    fills = [i["pill_fill"] for i in mark(got, name + "_pill", where)]
+    problems.equal(fills, [status.STYLES[verdict].fill], f"{where} pill colour")
+    text = plain_minus(item["__text"])
+    paper = claim["paper_value"]
+    first = "paper " if paper is not None else "here "
+    if not text.startswith(first) or shown not in text or "\n" in text:
+        problems.lines.append(f"{where}: badge values {text!r}: expected one line starting {first!r} with {shown!r}")
+    if paper is None and "test: " not in text:
+        problems.lines.append(f"{where}: badge values {text!r} do not give the book's test")
 
 
 def test_bres_badges_values_ranks_and_verdicts(bres_run, claim_defs, chapter5_results):
@@ -319,10 +330,7 @@ def test_bres_badges_values_ranks_and_verdicts(bres_run, claim_defs, chapter5_re
             else:
                 verdict = badges.ANOTHER_WINDOW
             problems.equal(item["verdict"], verdict, f"{where} verdict")
-            text = plain_minus(item["__text"])
-            check_badge_lines(text, where, problems)
-            if shown not in text or not text.endswith(verdict):
-                problems.lines.append(f"{where}: badge text {text!r} lacks {shown!r} or does not end with {verdict!r}")
+            check_badge(got, claim, item, shown, where, problems)
     problems.check("BRES badges vs oracles and the claims engine")
 
 
@@ -476,10 +484,8 @@ def test_berd_badges_give_the_claims_measure_and_another_window(berd_run, claim_
             problems.close(item["badge_value"], want, f"{where} badge_value", abs=BERD_GROWTH_ABS)
             problems.equal(item["verdict"], badges.ANOTHER_WINDOW, f"{where} verdict (pinned data end in 2017)")
             suffix = " pp" if claim["measure"]["kind"] == "berd_region_gap" else "%"
-            text, shown = plain_minus(item["__text"]), f"here {d3(want)}{suffix}\n{window['start']}\u2013"
-            check_badge_lines(text, where, problems)
-            if shown not in text or not text.endswith(badges.ANOTHER_WINDOW):
-                problems.lines.append(f"{where}: badge text {text!r} lacks {shown!r} or a final 'another window'")
+            basis = "real" if claim["measure"].get("prices") == "real" else "cash"
+            check_badge(got, claim, item, f"here {d3(want)}{suffix} \u00b7 {basis}", where, problems)
     problems.check("BERD badges vs oracles")
 
 

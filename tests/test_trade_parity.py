@@ -17,6 +17,7 @@ import oracles
 from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs
 from futurecity.topics import trade
+from futurecity.viz import badges
 from page_controls import MODES, over_modes
 from test_browser import browser, server  # noqa: F401 (fixtures of the "page" mode)
 from vega_eval import marks
@@ -93,7 +94,7 @@ def test_counts_and_badge_over_every_start_year(grid):
         want = oracles.trade_min_deficit_share(start, end)
         if badge["badge_value"] != pytest.approx(want, abs=1e-12):
             problems.append(f"{where}: badge value {badge['badge_value']!r}, pandas {want!r}")
-        verdict = ("reproduced" if want > 0.5 else "differs") if start == 1980 else "another window"
+        verdict = ("reproduced" if want > 0.5 else "differs") if start == 1980 else badges.ANOTHER_WINDOW
         problems.equal(badge["verdict"], verdict, where + ", verdict")
         boe_lines = [d["__text"] for d in _mark(got, "boe_counts")]
         none = [d["__text"] for d in _mark(got, "boe_none")]

@@ -28,10 +28,10 @@ import pandas as pd
 from futurecity.claims import ledger, rules
 from futurecity.claims.measures import Inputs, measure
 from futurecity.facts import Fact, constant, fact
-from futurecity.viz import badges, labels
+from futurecity.viz import badges, labels, status
 from futurecity.viz.controls import Control, bind, interact
 from futurecity.viz.labels import LabelColumn
-from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
+from futurecity.viz.theme import MUTED, PALETTE, WIDTH, figure
 
 SOURCE = "frey_osborne"
 CLAIM_ID = "C2-1"
@@ -50,8 +50,13 @@ BIN = 0.05  # the histogram's width of a probability bin
 LINE = badges.LINE
 FONT = badges.BADGE_FONT
 ABOVE, BELOW = "above the threshold", "at or below it"
-ROLE_COLOURS = {ABOVE: HIGHLIGHT, BELOW: PALETTE[4]}
+# jobs above the threshold in orange, those at or below it in grey: never a claim status's green or vermilion
+ABOVE_COLOUR = PALETTE[1]
+ROLE_COLOURS = {ABOVE: ABOVE_COLOUR, BELOW: MUTED}
 COLUMN = LabelColumn(150)  # the group chart's label column; texts above start at the chart's left edge
+HIST_HEIGHT = 180
+GROUP_HEIGHT = 26 * len(EDUCATION)  # one height for either grouping, so switching leaves no blank band
+Y_UNIT = "US jobs, millions"
 
 
 # --- the model ---------------------------------------------------------------------------------------------------
@@ -231,37 +236,52 @@ SUMMARY_TEXT = ("'Above ' + format(" + THRESHOLD + ", '.2f') + ': ' + format(dat
 
 
 def _summary(claim: dict) -> alt.LayerChart:
-    calc = badge_expressions(claim)
-    colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(VERDICT_COLOURS),
-                                                                range=list(VERDICT_COLOURS.values())))
-    badge = (_shares().transform_calculate(verdict=calc["verdict"]).transform_calculate(badge=calc["badge"])
-             .mark_text(**COLUMN.at_edge, y=0, fontSize=FONT, lineBreak="\n",
-                        lineHeight=LINE)
-             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
-             .properties(name=badges.badge_name(CLAIM_ID)))
+    on_paper = f"abs({THRESHOLD} - {claim['measure']['threshold']}) < 1e-9"
+    badge = badges.badge_layer(_shares(), claim, "datum.value", "0", "0", 0, fmt=".1f", suffix="%",
+                               column=COLUMN, on_paper=on_paper, off=status.OFF_THRESHOLD)
     summary = (_shares().transform_calculate(text=SUMMARY_TEXT)
-               .mark_text(**COLUMN.at_edge, y=badges.top(1), fontSize=FONT, lineBreak="\n",
-                          lineHeight=LINE)
+               .mark_text(**COLUMN.at_edge, y=badges.top(1, lines=0.5), fontSize=FONT, lineBreak="\n",
+                          lineHeight=LINE, color="#1A1A1A")
                .encode(text="text:N").properties(name="auto_summary"))
-    return alt.layer(badge, summary).properties(width=WIDTH, height=badges.top(1, 3) + 2)
+    return alt.layer(badge, summary).properties(width=WIDTH, height=1)  # its marks take the room they need
+
+
+def _unit_axis(**kwargs) -> alt.Axis:
+    """The histogram's y axis: the label column's width, its unit written level with the top of the axis and
+    ending at the axis line, where the eye finds it (not at the chart's far left edge)."""
+    return COLUMN.axis(title=Y_UNIT, titleAngle=0, titleAlign="right", titleBaseline="bottom", titleX=0,
+                       titleY=-8, titleFontWeight="normal", titleFontSize=11, **kwargs)
+
+
+def _role_colour(legend: bool = True) -> alt.Color:
+    return alt.Color("role:N", scale=alt.Scale(domain=list(ROLE_COLOURS), range=list(ROLE_COLOURS.values())),
+                     # from the chart's left edge, above the axis's unit: a phone's column has room for it there
+                     legend=alt.Legend(title=None, orient="none", legendX=-COLUMN.extent, legendY=-40,
+                                       direction="horizontal", symbolType="square", labelFontSize=11)
+                     if legend else None)
 
 
 def _histogram() -> alt.LayerChart:
-    role = alt.Color("role:N", scale=alt.Scale(domain=list(ROLE_COLOURS), range=list(ROLE_COLOURS.values())),
-                     legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
+    """Jobs by probability of computerisation, one bar per bin of :data:`BIN` split at the threshold (the bin
+    holding the occupations exactly at the threshold has both parts, stacked)."""
     bars = (alt.Chart()
             .transform_calculate(bin0=f"floor(datum.probability / {BIN} + 1e-9) * {BIN}",
                                  role=f"datum.probability > {THRESHOLD} ? '{ABOVE}' : '{BELOW}'")
             .transform_calculate(bin0=f"min(datum.bin0, {1 - BIN})", bin1=f"min(datum.bin0, {1 - BIN}) + {BIN}")
             .transform_aggregate(jobs="sum(employed)", occupations="count()", groupby=["bin0", "bin1", "role"])
-            .transform_calculate(millions="datum.jobs / 1e6")
+            .transform_calculate(millions="datum.jobs / 1e6", below=f"datum.role === '{BELOW}' ? 0 : 1")
+            # stacked here, not by Vega-Lite (which cannot stack bars whose x is a range): the part at or below
+            # the threshold first, from zero; outputs under new names
+            .transform_window(top="sum(millions)", groupby=["bin0"], sort=[alt.SortField("below")],
+                              frame=[None, 0])
+            .transform_calculate(base="datum.top - datum.millions")
             .mark_bar(stroke="white", strokeWidth=0.5)
             .encode(x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1]),
                             axis=alt.Axis(format=".1f", tickCount=5, titleAnchor="end")),
                     x2="bin1:Q",
-                    y=alt.Y("millions:Q", title=None, stack=True,
-                            axis=COLUMN.axis()),
-                    color=role,
+                    y=alt.Y("top:Q", axis=_unit_axis(), scale=alt.Scale(zero=True)),
+                    y2="base:Q",
+                    color=_role_colour(),
                     tooltip=[alt.Tooltip("bin0:Q", title="Probability from", format=".2f"),
                              alt.Tooltip("role:N", title="Threshold"),
                              alt.Tooltip("millions:Q", title="Jobs, millions", format=".2f"),
@@ -269,8 +289,7 @@ def _histogram() -> alt.LayerChart:
             .properties(name="auto_bins"))
     rule = (alt.Chart().transform_aggregate(rows="count()").transform_calculate(t=THRESHOLD)
             .mark_rule(color="black", strokeWidth=1.5).encode(x="t:Q").properties(name="auto_rule"))
-    return alt.layer(bars, rule).properties(width=WIDTH, height=180, title=alt.Title(
-        "US jobs, millions", fontSize=11, fontWeight="normal", anchor="start"))
+    return alt.layer(bars, rule).properties(width=WIDTH, height=HIST_HEIGHT)
 
 
 def _group_chart() -> alt.LayerChart:
@@ -285,30 +304,34 @@ def _group_chart() -> alt.LayerChart:
     y = alt.Y("group:N", title=None, sort=alt.EncodingSortField("order", op="min"),
               axis=COLUMN.axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, labelFontSize=11))
     x = alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100]))
-    bars = rows.mark_bar(color=HIGHLIGHT).encode(
+    bars = rows.mark_bar(color=ABOVE_COLOUR).encode(
         x=x, y=y, tooltip=[alt.Tooltip("group:N", title="Group"),
                            alt.Tooltip("share:Q", title="% of jobs above", format=".1f"),
                            alt.Tooltip("employed:Q", title="Jobs", format=","),
                            alt.Tooltip("occupations:Q", title="Occupations")]).properties(name="auto_groups")
     text = rows.mark_text(align="left", dx=3, fontSize=FONT).encode(
         x=x, y=y, text=alt.Text("share:Q", format=".0f")).properties(name="auto_group_labels")
-    return alt.layer(bars, text).properties(width=WIDTH - COLUMN.extent, height=alt.Step(30))
+    return alt.layer(bars, text).properties(width=WIDTH - COLUMN.extent, height=GROUP_HEIGHT)
 
 
 def automation_chart(occ: pd.DataFrame, threshold: Control, group: Control, claim: dict) -> alt.VConcatChart:
     """The browser chart: C2-1's badge and the share of US jobs above the threshold, US jobs by probability of
-    computerisation (above the threshold in orange) and the share above it per education level or wage band,
-    all computed in the browser from one row per occupation."""
-    # every y axis takes the COLUMN and the texts above start at its left edge, the chart's
+    computerisation (above the threshold in orange, at or below it in grey) and the share above it per
+    education level or wage band, all computed in the browser from one row per occupation."""
+    # every y axis takes the COLUMN and the texts above start at its left edge, the chart's; the badge's status
+    # colours and the histogram's colours are separate scales (merged, the bins took the status colours)
     chart = alt.vconcat(_summary(claim), _histogram(), _group_chart(), data=chart_data(occ), spacing=14)
-    return bind(chart, threshold, group)
+    return bind(chart.resolve_scale(color="independent"), threshold, group)
+
+
+TITLE = "Jobs that need less education are far more likely to be at high risk of computerisation"
 
 
 def _figure(chart, occ: pd.DataFrame, browser: bool) -> alt.TopLevelMixin:
     how = "the slider" if browser else "the widget"
     return figure(
         chart,
-        title="US jobs by risk of computerisation",
+        title=TITLE,
         csv=[("auto_bins_1_marks", {"bin0": "probability_from", "bin1": "probability_to", "role": "risk",
                                     "occupations": "occupations", "jobs": "jobs"}, {"panel": "jobs by probability"}),
              ("auto_groups_2_marks", {"group": "group", "occupations": "occupations", "employed": "jobs",
@@ -316,9 +339,9 @@ def _figure(chart, occ: pd.DataFrame, browser: bool) -> alt.TopLevelMixin:
               {"panel": "share of each group's jobs above the threshold"})],
         description=(f"Top: claim C2-1 and the share of US employment in occupations whose probability of "
                      f"computerisation (Frey and Osborne) is above the threshold set with {how}. Middle: US jobs "
-                     f"by probability, in bins of {BIN}; orange above the threshold. Bottom: the share of each "
-                     "group's jobs above the threshold, by the education typical for entry or by the "
-                     "occupation's median annual wage."),
+                     f"by probability, in bins of {BIN}; orange above the threshold, grey at or below it. Bottom: "
+                     "the share of each group's jobs above the threshold, by the education typical for entry or "
+                     "by the occupation's median annual wage."),
         sources=occ,
         note=("Frey and Osborne weighted their probabilities with 2010 employment; this file carries May 2016 "
               "employment, so the share at 0.7 need not equal their 47%. Wage bands are our choice of limits."))
@@ -331,6 +354,19 @@ def automation_figure(inputs: Inputs) -> alt.TopLevelMixin:
     return _figure(automation_chart(occ, *controls(), _claim()), occ, browser=True)
 
 
+def view_bins(occ: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """The histogram's bars for one threshold, in pandas: per bin and side of the threshold, the jobs
+    (millions) and the bar's ``base`` and ``top`` (the part at or below the threshold stacked first)."""
+    binned = occ.assign(bin0=(occ["probability"] / BIN + 1e-9).floordiv(1).mul(BIN).clip(upper=1 - BIN),
+                        role=occ["probability"].gt(threshold).map({True: ABOVE, False: BELOW}))
+    binned = binned.groupby(["bin0", "role"], as_index=False)["employed"].sum()
+    binned["bin1"], binned["millions"] = binned["bin0"] + BIN, binned["employed"] / 1e6
+    binned = binned.sort_values(["bin0", "role"], key=lambda s: s.eq(ABOVE) if s.name == "role" else s)
+    binned["top"] = binned.groupby("bin0")["millions"].cumsum()
+    binned["base"] = binned["top"] - binned["millions"]
+    return binned.reset_index(drop=True)
+
+
 def automation_view(occ: pd.DataFrame, auto_threshold: float, auto_group: str) -> alt.VConcatChart:
     """The same model as :func:`automation_chart` computed in pandas for one threshold and grouping."""
     share = share_above(occ, auto_threshold)
@@ -341,25 +377,20 @@ def automation_view(occ: pd.DataFrame, auto_threshold: float, auto_group: str) -
     text = alt.Chart(pd.DataFrame({"text": lines, "row": range(len(lines))})).mark_text(
         align="left", baseline="top", x=0, fontSize=FONT).encode(
         y=alt.Y("row:O", axis=None), text="text:N").properties(width=WIDTH, height=len(lines) * LINE + 4)
-    binned = occ.assign(bin0=(occ["probability"] / BIN + 1e-9).floordiv(1).mul(BIN).clip(upper=1 - BIN),
-                        role=occ["probability"].gt(auto_threshold).map({True: ABOVE, False: BELOW}))
-    binned = binned.groupby(["bin0", "role"], as_index=False)["employed"].sum()
-    binned["bin1"], binned["millions"] = binned["bin0"] + BIN, binned["employed"] / 1e6
-    hist = alt.Chart(binned).mark_bar(stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1])), x2="bin1:Q",
-        y=alt.Y("millions:Q", title="US jobs, millions", stack=True),
-        color=alt.Color("role:N", scale=alt.Scale(domain=list(ROLE_COLOURS), range=list(ROLE_COLOURS.values())),
-                        legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
-    ).properties(width=WIDTH, height=180)
+    hist = alt.Chart(view_bins(occ, auto_threshold)).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".1f", tickCount=5, titleAnchor="end")), x2="bin1:Q",
+        y=alt.Y("top:Q", axis=_unit_axis(), scale=alt.Scale(zero=True)), y2="base:Q",
+        color=_role_colour()).properties(width=WIDTH, height=HIST_HEIGHT)
     groups = by_group(occ, auto_threshold, auto_group)
     names = list(groups["group"])
-    bars = alt.Chart(groups).mark_bar(color=HIGHLIGHT).encode(
+    bars = alt.Chart(groups).mark_bar(color=ABOVE_COLOUR).encode(
         x=alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("group:N", sort=names, title=None,
                 axis=COLUMN.axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0)),
         tooltip=["group:N", alt.Tooltip("share:Q", format=".1f")]).properties(width=WIDTH - COLUMN.extent,
-                                                                               height=alt.Step(30))
-    return alt.vconcat(text, hist, bars, spacing=14)
+                                                                               height=GROUP_HEIGHT)
+    return alt.vconcat(text, hist, bars, spacing=14).resolve_scale(color="independent")
 
 
 def automation_widgets(inputs: Inputs) -> None:

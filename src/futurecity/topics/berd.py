@@ -398,7 +398,10 @@ def facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
 
 # --- the chapter's chart: growth since the paper's start year to an end year the reader chooses --------------
 
-PRICES = ("real", "nominal")
+# The reader's choice of prices (cash first: most of the section's claims are in cash terms) and the word a
+# claim's badge uses for its own prices.
+PRICES = ("nominal", "real")
+BASIS = {"real": "real", "nominal": "cash"}
 DEFLATORS = {"ybgb": "GDP deflator (YBGB)", "release": "the release's own"}
 
 
@@ -408,7 +411,8 @@ def controls(table: pd.DataFrame, window: dict) -> tuple:
     (any year of the data; default the last)."""
     first, last = years(table)
     end = Control.range("berd_end", window["start"] + 1, last, 1, min(window["end"], last), "End year")
-    prices = Control.radio("berd_prices", list(PRICES), PRICES[0], "Prices")
+    prices = Control.radio("berd_prices", list(PRICES), PRICES[0], "Prices",
+                           labels=["cash (current prices)", "real terms"])
     base = Control.range("berd_base", first, last, 1, last, "Base year of real prices")
     deflator = Control.radio("berd_deflator", list(DEFLATORS), next(iter(DEFLATORS)), "Deflator",
                              labels=list(DEFLATORS.values()))
@@ -469,7 +473,8 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
     of all BERD on the prices the reader chose, beside the paper's real-terms figure."""
     shown = [c for c in claim_defs if c.get("measure", {}).get("kind") in CHART_MEASURES]
     layers = [badges.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
-                                 suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%")
+                                 suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%",
+                                 basis=BASIS[c["measure"].get("prices", "nominal")])
               for row, c in enumerate(shown)]
     total = next((c for c in shown if c["measure"].get("series") == TOTAL), None)
     if total is not None:
@@ -482,11 +487,11 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
             .transform_calculate(text=text)
-            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown)),
-                       fontSize=badges.BADGE_FONT, fontWeight="bold", color=PALETTE[0], lineBreak="\n",
+            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5),
+                       fontSize=badges.BADGE_FONT, fontWeight="bold", color="#1A1A1A", lineBreak="\n",
                        lineHeight=badges.LINE)
             .encode(text="text:N").properties(name="berd_total_text"))
-    return alt.layer(*layers).properties(height=badges.top(len(shown), lines=3 if total is not None else 0))
+    return alt.layer(*layers).properties(height=1)  # the badges' marks take the room they need
 
 
 def _claim_regions(claim_defs: list[dict]) -> list[str]:
@@ -503,7 +508,8 @@ def _panels(claim_defs: list[dict], start: int, end: str, prices: str, base: str
     """Levels of all BERD (in the chosen prices, base year marked), growth by product group, growth by region."""
 
     order = list(CHART_SERIES)
-    colour = alt.Color("series:N", scale=alt.Scale(domain=order, range=PALETTE[:len(order)]), legend=None)
+    # the axis names each group: dark blue is all business R&D (as the line above), light blue its parts
+    colour = alt.condition(alt.datum.series == TOTAL, alt.value(PALETTE[0]), alt.value(PALETTE[4]))
     total = f"datum.panel == 'product group' && datum.series == '{TOTAL}'"
     level = alt.Chart().transform_filter(total).mark_line(point=True, color=PALETTE[0]).encode(
         x=alt.X("year:O", title=None), y=alt.Y("shown:Q", title=None, axis=badges.y_axis(format=",.0f")),
@@ -560,6 +566,17 @@ def deflators_of(inputs: Inputs) -> pd.DataFrame:
     return inputs.derived("berd.deflators", lambda: deflators(inputs.frame(DEFLATOR_SOURCE), inputs.frame(SOURCE)))
 
 
+def growth_title(inputs: Inputs, window: dict) -> str:
+    """The chart's message at its default settings, from the data: how much all business R&D grew in cash terms
+    from the paper's start year to the chart's default end year, and which region's grew fastest."""
+    start = window["start"]
+    end = min(window["end"], years(chart_table_of(inputs))[1])
+    total = measure_growth(inputs, {"series": TOTAL, "prices": "nominal"}, start, end)
+    regions = _region_growth(inputs, "nominal", start, end)
+    return (f"Business R&D {'grew' if total >= 0 else 'fell'} {abs(total):.0f}% in cash terms from {start} to "
+            f"{end}; fastest in {regions.idxmax()}")
+
+
 def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
     """The BERD chart with its title, description and caption (sources: BERD, GDP, deflator)."""
     cash_note = ("BERD in GBP million as published by ONS." if is_cash(inputs.frame(SOURCE)) else
@@ -567,7 +584,7 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
                  "vintage than ONS used), so levels are approximate.")
     return figure(
         chart,
-        title=f"Business R&D since {window['start']}, by product group and by region",
+        title=growth_title(inputs, window),
         csv=[("berd_level_1_marks", {"series": "series", "year": "year", "shown": "business_rd_gbp_million"},
               {"panel": "all business R&D by year"}),
              *((mark, {"panel": "panel", "series": "series", "growth": "growth_percent"})
@@ -577,7 +594,7 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
                      "R&D in the chosen prices, the dashed rule marking the base year. Bars: growth from "
                      f"{window['start']} to the end year by product group (manufacturing, all services, "
                      "miscellaneous business services, other) and by region; the regions the paper's claims name "
-                     f"({', '.join(_claim_regions(claim_defs))}) in orange, the others in blue."),
+                     f"({', '.join(_claim_regions(claim_defs))}) in orange, the others in light blue."),
         sources=[inputs.frame(s) for s in (SOURCE, DEFLATOR_SOURCE)],
         note=cash_note + (" Real terms divide by the deflator chosen: the GDP deflator (YBGB), or the one the "
                           "release implies for business R&D (its current over its constant prices, Table 1); "
@@ -692,41 +709,63 @@ def revision_facts(inputs: Inputs, window: dict) -> dict[str, Fact]:
 
 
 def revision_figure(compared: pd.DataFrame, inputs: Inputs):
-    """Two views: all BERD by year in each vintage, and each vintage's difference from the first, by series, in
-    the last year the first two vintages both hold."""
+    """Three views: all BERD's difference from the first vintage by year, one line per other vintage labelled at
+    its end; then, in the last year the first two vintages both hold, the second's difference by product group
+    and, apart, by region. (The shares of GDP times GDP differ from the pounds by the same ratio for every series
+    of a year, so they appear in the line only.)"""
     names = [n for n, _ in compared.attrs["vintages"]]
     reference, earlier = names[0], names[1]
     year = common_years(compared, reference, earlier)[-1]
-    # the legend starts where the plot does, right of the y axis: its labels are kept short to fit a phone
-    colour = alt.Color("vintage:N", title=None, scale=alt.Scale(domain=names, range=PALETTE[:len(names)]),
-                       legend=alt.Legend(direction="vertical", labelExpr=labels.wrapped_label_expr(names, chars=14)))
+    others = names[1:]
+    colours = dict(zip(others, PALETTE[:len(others)], strict=False))
+    colour = alt.Color("vintage:N", scale=alt.Scale(domain=others, range=list(colours.values())), legend=None)
     tooltip = [alt.Tooltip("vintage_label:N", title="Vintage"), alt.Tooltip("series:N", title="Series"),
                alt.Tooltip("year:O", title="Year"), alt.Tooltip("gbp_m:Q", title="GBP million", format=",.0f"),
-               alt.Tooltip("difference:Q", title=f"Difference from the {reference}, %", format="+.1f")]
-    level = alt.Chart(compared[compared["series"] == TOTAL]).mark_line(point=True).encode(
-        x=alt.X("year:O", title=None),
-        y=alt.Y("gbp_m:Q", title=None, axis=badges.y_axis(format=",.0f")),  # (a title would widen the axis)
-        color=colour, tooltip=tooltip).properties(width=WIDTH, height=200, name="berd_vintage_levels")
-    others = compared[(compared["vintage"] != reference) & (compared["year"] == year)]
-    bars = alt.Chart(others).mark_bar().encode(
-        x=alt.X("difference:Q", title=[f"Difference from the {reference}, %", f"in {year}"],
-                axis=alt.Axis(titleAnchor="end")),
-        y=alt.Y("series:N", sort=alt.EncodingSortField("reference", order="descending"), title=None,
-                axis=badges.y_axis(labelExpr=SHORT_LABELS)),
-        yOffset=alt.YOffset("vintage:N", sort=names), color=colour, tooltip=tooltip,
-    ).properties(width=WIDTH, height=24 * others["series"].nunique(), name="berd_vintage_differences")
+               alt.Tooltip("difference:Q", title=f"Difference from the {reference}, %", format="+.2f")]
+    total = compared[(compared["series"] == TOTAL) & (compared["vintage"] != reference)].dropna(subset=["difference"])
+    x = alt.X("year:O", title=None)
+    y = alt.Y("difference:Q", title=None, axis=badges.y_axis(format="+.1f"))
+    lines = alt.Chart().mark_line(point=True).encode(x=x, y=y, color=colour, tooltip=tooltip).properties(
+        name="berd_vintage_levels")
+    zero = alt.Chart().transform_aggregate(n="count()").transform_calculate(zero="0").mark_rule(
+        color="black", strokeDash=[4, 3]).encode(y="zero:Q")
+    ends = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
+            .transform_filter("datum.year == datum.last_year")
+            .mark_text(align="right", baseline="bottom", dy=-6, fontSize=11, fontWeight="bold")  # inside the plot
+            .encode(x=x, y=y, text="vintage:N", color=colour).properties(name="berd_vintage_ends"))
+    level = alt.layer(zero, lines, ends, data=total).properties(
+        width=WIDTH, height=170,
+        title=alt.Title(["All business R&D, % difference", f"from the {reference} (dashed, 0)"], anchor="start",
+                        fontSize=12))
+    at = compared[(compared["vintage"] == earlier) & (compared["year"] == year)]
+
+    def panel(which: str, name: str, title: str):
+        rows = at[(at["panel"] == which) & (at["series"] != TOTAL)]  # all business R&D is the line's last point
+        return alt.Chart(rows).mark_bar(color=colours[earlier]).encode(
+            x=alt.X("difference:Q", title=[f"{earlier}: difference from", f"the {reference}, % ({year})"],
+                    axis=alt.Axis(titleAnchor="end")),
+            y=alt.Y("series:N", sort="-x", title=None, axis=badges.y_axis(labelExpr=SHORT_LABELS)),
+            tooltip=tooltip).properties(width=WIDTH, height=20 * rows["series"].nunique(), name=name,
+                                        title=alt.Title(title, anchor="start", fontSize=12))
+
+    bars = [panel("product group", "berd_vintage_differences", "By product group"),
+            panel("region", "berd_vintage_regions", "By region")]
+    biggest = at.loc[at["difference"].abs().idxmax()]
+    all_rd = float(at.loc[at["series"] == TOTAL, "difference"].iloc[0])
+    title = (f"The {earlier} and the {reference} differ by {abs(all_rd):.1f}% for all business R&D in {year}, "
+             f"by up to {abs(biggest['difference']):.0f}% for a group or region")
     described = "; ".join(f"{n}: {lab}" for n, lab in compared.attrs["vintages"])
+    columns = {"vintage": "vintage", "panel": "grouping", "series": "series", "year": "year",
+               "gbp_m": "business_rd_gbp_million", "difference": "difference_from_reference_percent"}
     return figure(
-        alt.vconcat(level, bars).resolve_scale(color="shared"),
-        title=f"Business R&D in {len(names)} vintages, GBP million",
-        csv=[("berd_vintage_levels_marks", {"vintage": "vintage", "series": "series", "year": "year",
-                                            "gbp_m": "business_rd_gbp_million"}, {"panel": "all business R&D by year"}),
-             ("berd_vintage_differences_marks", {"vintage": "vintage", "panel": "grouping", "series": "series",
-                                                 "year": "year", "gbp_m": "business_rd_gbp_million",
-                                                 "difference": "difference_from_reference_percent"},
-              {"panel": f"difference from the {reference} in {year}"})],
-        description=(f"Line: all business R&D by year in each vintage, GBP million. Bars: each vintage's difference from the "
-                     f"{reference} in {year}, in per cent, for all business R&D, each group of products and each "
+        alt.vconcat(level, *bars, spacing=14).resolve_scale(color="shared"),
+        title=title,
+        csv=[("berd_vintage_levels_0_marks", columns, {"view": "all business R&D by year"}),
+             ("berd_vintage_differences_marks", columns, {"view": f"by product group in {year}"}),
+             ("berd_vintage_regions_marks", columns, {"view": f"by region in {year}"})],
+        description=(f"Line: all business R&D's difference from the {reference}, in per cent, by year, one line per "
+                     f"other vintage, labelled at its end; the dashed line at zero is the {reference}. Bars: the "
+                     f"{earlier}'s difference from the {reference} in {year}, by product group and, below, by "
                      f"region; bars left of zero are below the {reference}. Vintages: {described}."),
         sources=[inputs.frame(SOURCE), inputs.frame(EARLIER_RELEASE), inputs.frame(SHARES_SOURCE),
                  inputs.frame(GDP_SOURCE)],
@@ -744,6 +783,8 @@ def revision_table(compared: pd.DataFrame) -> str:
     wide = at.pivot_table(index=["panel", "series"], columns="vintage", values="difference", dropna=False)
     level = at[at["vintage"] == names[0]].set_index(["panel", "series"])["gbp_m"]
     order = level.sort_values(ascending=False).index
+    # a vintage that differs by the same per cent in every row (shares of GDP times one GDP) says nothing per row
+    names = [names[0], *(n for n in names[1:] if n in wide.columns and wide[n].round(1).nunique() > 1)]
     head = "".join(f'<th scope="col">{html.escape(n)}, difference %</th>' for n in names[1:])
     body = []
     for key in order:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from futurecity.claims import ledger
 from futurecity.claims.measures import Inputs, measure, require_years
 from futurecity.facts import Fact, constant, fact
 from futurecity.topics.tables import first_last, growth_between
@@ -221,13 +222,13 @@ def _badges(claim_defs: list[dict], start: str, end: str, region: str, chosen: t
                                               f"'% (' + {start} + '\u2013' + {end} + ')' + "
                                               "'\\nall industries ' + format(datum.all, '+.1f') + '%'"))
                    .mark_text(**badges.COLUMN.at_edge, fontSize=badges.BADGE_FONT,
-                              y=badges.top(len(layers)), fontWeight="bold", color=HIGHLIGHT, lineBreak="\n",
-                              lineHeight=badges.LINE)
+                              y=badges.top(len(layers), lines=0.5), fontWeight="bold", color="#1A1A1A",
+                              lineBreak="\n", lineHeight=badges.LINE)
                    .encode(text="text:N").properties(name="bres_highlight"))
-    below = badges.top(len(layers), lines=3)
     shown = alt.layer(*layers, highlighted).transform_filter(f"{start} < {end}")
-    return alt.layer(_with_growth(shown, start, end), _message(*chosen, y=below + 4)).properties(
-        height=below + 2 * badges.LINE + 8, width=WIDTH)
+    # the message shows only when the badges do not (the same year twice, or the start after the end), in their
+    # place; the view is 1 pixel high and its marks take the room they need
+    return alt.layer(_with_growth(shown, start, end), _message(*chosen, y=0)).properties(height=1, width=WIDTH)
 
 
 def _bars(start: str, end: str, region: str):
@@ -283,6 +284,18 @@ def growth_chart(totals: pd.DataFrame, claim_defs: list[dict], start, end, regio
     return bind(fold_years(chart, wide).resolve_scale(color="independent"), start, end, region)
 
 
+def growth_title(totals: pd.DataFrame) -> str:
+    """The chart's message at its default years (the paper's), from the data: manufacturing jobs in Great Britain
+    against all jobs, and the region where they grew fastest."""
+    window = ledger.definition("C5-8a", ledger.chapter_claims(5))["window"]
+    table = growth(totals, window["start"], window["end"])
+    gb = table[table["geography_code"] == GREAT_BRITAIN[0]].set_index("sector")["growth"]
+    fastest = ranking(table).sort_values("rank").iloc[0]["geography_name"]
+    verb = "grew" if gb["manufacturing"] >= 0 else "fell"
+    return (f"Manufacturing jobs in Great Britain {verb} {abs(gb['manufacturing']):.1f}% from {window['start']} to "
+            f"{window['end']}, all jobs {gb['all']:+.1f}%; fastest manufacturing growth: {fastest}")
+
+
 def growth_figure(chart, bres_frame: pd.DataFrame, claims: bool = True):
     """The BRES chart with its title, description and caption; ``claims=False`` for the pandas view
     (:func:`growth_view`), which has no claim badges and no ticks."""
@@ -294,8 +307,7 @@ def growth_figure(chart, bres_frame: pd.DataFrame, claims: bool = True):
                 "industries")
     return figure(
         chart,
-        title="Employment growth, manufacturing and all industries, by region" if claims else
-        "Manufacturing employment growth, by region",
+        title=growth_title(bres_frame),
         csv=[("bres_bars_1_marks", {"geography_name": "region", "geography_code": "region_code",
                                     "manufacturing": "manufacturing_growth_percent",
                                     "all": "all_industries_growth_percent"})],

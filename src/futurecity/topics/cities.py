@@ -404,6 +404,13 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control):
     return bind(chart, average, city)
 
 
+def city_title(table: pd.DataFrame) -> str:
+    """The chart's message, from the data: how small manufacturing's share of city workers was in 2011."""
+    top = table.sort_values("share", ascending=False).iloc[0]
+    return (f"In 2011 manufacturing employed {means(table)['unweighted']:.0f}% of the workers of the average city; "
+            f"the most, {top['city']}, {top['share']:.0f}%")
+
+
 def _caption(chart, inputs: Inputs, pandas_view: bool = False):
     model = cities(inputs)
     absent = _names(model["absent"])
@@ -412,7 +419,7 @@ def _caption(chart, inputs: Inputs, pandas_view: bool = False):
                      "manufacturing workers over all city workers) and the menu (a city to highlight)")
     return figure(
         chart,
-        title="Manufacturing's share of workers by city, 2011",
+        title=city_title(model["table"]),
         csv=[(mark, {"city": "city", **({"rank": "rank"} if mark == "cities_bars_1_marks" else {}),
                      "manufacturing": "manufacturing_workers", "all": "all_workers",
                      "share": "manufacturing_share_percent"}) for mark in ("cities_bars_1_marks", "cities_ew_1_marks")],

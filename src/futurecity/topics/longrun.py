@@ -18,12 +18,13 @@ Chapter 4 evaluates two claims on these series (measures ``uk_industry_share_cha
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
 from futurecity.claims.measures import Inputs, measure, require_years
 from futurecity.facts import Fact, constant, fact
-from futurecity.viz import labels
 from futurecity.viz.controls import Control, bind
 from futurecity.viz.theme import PALETTE, WIDTH, figure
 
@@ -157,13 +158,19 @@ def measure_control() -> Control:
     return Control.radio("longrun_measure", list(MEASURES), "share", "Show", labels=list(MEASURES.values()))
 
 
+SHORT = {UK_SERIES: "UK: industry", US_SERIES: "US: manufacturing"}  # each line's name at its end
+
+
+def _end_label_expr() -> str:
+    return f"{json.dumps(SHORT, ensure_ascii=False)}[datum.series] || datum.series"
+
+
 def _layers(series: list[str], value_note: str, measure: str | None = None) -> list[alt.Chart]:
-    """A line per series and a dot at each year shown, coloured by series; tooltips on the dots. The lines draw
-    ``value`` (shares) or, with ``measure`` (a parameter's name), ``shown``: the share or the jobs as chosen, the
-    unit written above the plot."""
-    colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=PALETTE[:len(series)]),
-                       legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0,
-                                         labelExpr=labels.wrapped_label_expr(series)))
+    """A line per series and a dot at each year shown, coloured by series, each line named at its last point
+    (no legend: it would sit below the x axis, far from the lines, and its words would not follow the measure);
+    tooltips on the dots. The lines draw ``value`` (shares) or, with ``measure`` (a parameter's name), ``shown``:
+    the share or the jobs as chosen, the unit written above the plot."""
+    colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=PALETTE[:len(series)]), legend=None)
     x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False))
     y = (alt.Y("value:Q", title=UNITS["share"], scale=alt.Scale(zero=True)) if measure is None else
          alt.Y("shown:Q", title=None, scale=alt.Scale(zero=True)))
@@ -174,13 +181,18 @@ def _layers(series: list[str], value_note: str, measure: str | None = None) -> l
     line = alt.Chart().mark_line(strokeWidth=2).encode(x=x, y=y, color=colour).properties(name="longrun_line")
     dots = alt.Chart().mark_circle(size=22, opacity=0.9).encode(x=x, y=y, color=colour, tooltip=tooltip).properties(
         name="longrun_dots")
+    ends = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["series"])
+            .transform_filter("datum.year == datum.last_year")
+            .transform_calculate(label=_end_label_expr())
+            .mark_text(align="left", baseline="middle", dx=6, fontSize=12, fontWeight="bold")
+            .encode(x=x, y=y, color=colour, text="label:N").properties(name="longrun_ends"))
     if measure is None:
-        return [line, dots]
+        return [line, dots, ends]
     unit = (alt.Chart().transform_aggregate(rows="count()")
             .transform_calculate(text=f"{measure} == 'jobs' ? '{UNITS['jobs']}' : '{UNITS['share']}'")
             .mark_text(align="left", baseline="bottom", x=0, y=-6, fontSize=12, fontWeight="bold")
             .encode(text="text:N").properties(name="longrun_unit"))
-    return [line, dots, unit]
+    return [line, dots, ends, unit]
 
 
 def _chart_data(frame: pd.DataFrame, jobs: bool = False) -> pd.DataFrame:
@@ -240,6 +252,19 @@ def figure_of(chart: alt.TopLevelMixin, frame: pd.DataFrame, jobs: bool = False)
     return longrun_figure(chart, series_of(frame, UK_SERIES), series_of(frame, US_SERIES), jobs=jobs)
 
 
+def title(uk: pd.DataFrame, us: pd.DataFrame, jobs: bool = False) -> str:
+    """The chart's message, from the data: the year each share peaked (and, with ``jobs``, each count of jobs)."""
+    def peak(frame: pd.DataFrame, column: str = "value") -> int:
+        return int(frame.loc[frame[column].idxmax(), "year"])
+
+    if jobs:
+        return (f"Jobs in industry: the share peaked in {peak(uk)} in the UK and {peak(us)} in the US, the number "
+                f"of jobs in {peak(uk, 'jobs')} and {peak(us, 'jobs')}")
+    shares = f"Industry's share of jobs peaked in {peak(uk)} in the UK and in {peak(us)} in the US"
+    halved = all(f["value"].iloc[-1] < f["value"].max() / 2 for f in (uk.sort_values("year"), us.sort_values("year")))
+    return shares + ("; both have fallen to less than half their peak" if halved else "; both are lower since")
+
+
 def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame,
                    jobs: bool = False) -> alt.TopLevelMixin:
     """The long-run chart with its title, description and a caption naming both sources (``jobs``: the chart
@@ -248,14 +273,14 @@ def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame,
             "payroll jobs)" if jobs else "in per cent")
     return figure(
         chart,
-        title="Jobs in industry over the long run, UK and US" if jobs else
-        "The long-run share of jobs in industry, UK and US",
+        title=title(uk, us, jobs),
         csv=[("longrun_line_marks", {"series": "series", "year": "year", "value": "share_percent",
                                      **({"jobs": "jobs_millions"} if jobs else {})})],
         description=("Lines: the UK share of persons employed in broad industry (mining, manufacturing, utilities, "
                      f"construction), {int(uk['year'].min())}-{int(uk['year'].max())}, and the US share of nonfarm "
                      f"payroll jobs in manufacturing, {int(us['year'].min())}-{int(us['year'].max())}, {what}, "
-                     "from the first year chosen. Dots mark the years each source reports."),
+                     "from the first year chosen, each named at its last point. Dots mark the years each source "
+                     "reports."),
         sources=[uk, us],
         note=("US values are annual averages of monthly seasonally adjusted counts, complete years only. The UK "
               "series has census years only before the First World War and none during the Second, which the "

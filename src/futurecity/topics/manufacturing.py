@@ -21,8 +21,6 @@ What a chapter calls: :func:`facts`, :func:`manufacturing_figure`, :func:`manufa
 
 from __future__ import annotations
 
-import json
-
 import altair as alt
 import pandas as pd
 
@@ -37,6 +35,7 @@ SOURCES = {OUTPUT: "wdi_manufacturing_va", JOBS: "wdi_industry_employment"}
 INDICATORS = {OUTPUT: "NV.IND.MANF.ZS", JOBS: "SL.IND.EMPL.ZS"}
 COUNTRIES = {"GBR": "UK", "USA": "US", "DEU": "Germany", "JPN": "Japan", "CHN": "China"}
 PREFIX = {"GBR": "uk", "USA": "us", "DEU": "de", "JPN": "jp", "CHN": "cn"}
+# the data palette's first five (never the claim statuses' green or vermilion)
 COLOURS = dict(zip(COUNTRIES.values(), PALETTE[:5], strict=True))
 STEP = 5  # years in each of the two spans the reshoring indicator compares
 ALL = "all"
@@ -45,6 +44,9 @@ LINE = badges.LINE
 FONT = badges.BADGE_FONT
 TURN_MARK = " \u2197"  # appended to a country's line when its share fell, then rose
 KEY = f"{TURN_MARK.strip()}: fell, then rose (a reshoring turn)"
+PANEL_HEIGHT = 200
+PAD = 8  # pixels between the highest (lowest) value shown and the top (bottom) of a panel
+LABEL_GAP = 12  # pixels between the centres of two labels at the lines' ends
 
 
 # --- the series ---------------------------------------------------------------------------------------------
@@ -299,24 +301,58 @@ def _header(n: int) -> alt.LayerChart:
     return alt.layer(head, _reshoring_layer(), foot).properties(width=WIDTH, height=(n + 3) * LINE + 2)
 
 
-def _legend_labels(found: dict[str, pd.DataFrame], what: str) -> str:
-    """A labelExpr naming each country with its years: the coverage differs by country."""
-    table = {COUNTRIES[c]: f"{COUNTRIES[c]}, {span(a, b)}" for c, (a, b, _) in coverage(found[what]).items()}
-    return f"{json.dumps(table, ensure_ascii=False)}[datum.label] || datum.label"
+def _ends(what: str, name: str, chosen: str | None) -> alt.Chart:
+    """Each line's label (its country) at the right edge of the panel, level with the line's last value in the
+    period shown, moved up or down just enough that no two labels overlap. Pixel positions are computed here
+    because the panel's y scale is the extent of the values shown (no nice rounding), padded by :data:`PAD`."""
+    rows = alt.Chart()
+    if chosen is not None:
+        rows = rows.transform_filter(chosen)
+    span = PANEL_HEIGHT - 2 * PAD
+    return (rows.transform_joinaggregate(last_year="max(year)", groupby=["code"])
+            .transform_joinaggregate(v_lo="min(value)", v_hi="max(value)", year_hi="max(year)")
+            .transform_filter("datum.year == datum.last_year")
+            .transform_calculate(px=f"datum.v_hi > datum.v_lo ? {PAD} + (datum.v_hi - datum.value) / "
+                                    f"(datum.v_hi - datum.v_lo) * {span} : {PANEL_HEIGHT / 2}")
+            # from the lowest label up, each at least LABEL_GAP above the one below it ...
+            .transform_window(k_up="row_number()", sort=[alt.SortField("px", "descending"), alt.SortField("code")])
+            .transform_calculate(up=f"datum.px + (datum.k_up - 1) * {LABEL_GAP}")
+            .transform_window(up_min="min(up)", sort=[alt.SortField("px", "descending"), alt.SortField("code")],
+                              frame=[None, 0])
+            .transform_calculate(raised=f"datum.up_min - (datum.k_up - 1) * {LABEL_GAP}")
+            # ... then from the highest down, none above the panel's top
+            .transform_window(k_down="row_number()", sort=[alt.SortField("raised"), alt.SortField("code")])
+            .transform_calculate(down=f"datum.raised - (datum.k_down - 1) * {LABEL_GAP}")
+            .transform_window(down_max="max(down)", sort=[alt.SortField("raised"), alt.SortField("code")],
+                              frame=[None, 0])
+            .transform_calculate(label_y=f"(datum.k_down - 1) * {LABEL_GAP} + max(0, datum.down_max)")
+            .mark_text(align="left", baseline="middle", dx=6, fontSize=11)
+            .encode(x=alt.X("year_hi:Q"), y=alt.Y("label_y:Q", scale=None, axis=None), text="country:N",
+                    color=alt.Color("country:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
+                                                                            range=list(COLOURS.values()))))
+            .properties(name=f"{name}_ends"))
 
 
-def _panel(found: dict[str, pd.DataFrame], what: str, title: list[str], name: str) -> alt.LayerChart:
+def _panel(what: str, title: list[str], name: str, data: pd.DataFrame | None = None) -> alt.LayerChart:
+    """One panel: a line and dots per country, labelled at the right edge (no legend, which would sit below
+    the second panel). ``data``: the pandas twin's rows, already chosen (else the browser filters the chart's)."""
     colour = alt.Color("country:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                       legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0,
-                                         labelExpr=_legend_labels(found, what)))
+                       legend=None)
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=5), scale=alt.Scale(zero=False, nice=False))
-    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(minExtent=30))
-    rows = alt.Chart().transform_filter(_chosen(what))
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False, nice=False, padding=PAD),
+              axis=alt.Axis(minExtent=30))
+    chosen = _chosen(what) if data is None else None
+    rows = alt.Chart() if chosen is None else alt.Chart().transform_filter(chosen)
     tip = [alt.Tooltip("country:N", title="Country"), alt.Tooltip("year:Q", title="Year", format="d"),
            alt.Tooltip("value:Q", title=title[0], format=".1f")]
     line = rows.mark_line(strokeWidth=1.5).encode(x=x, y=y, color=colour).properties(name=f"{name}_lines")
     dots = rows.mark_circle(size=18).encode(x=x, y=y, color=colour, tooltip=tip).properties(name=f"{name}_dots")
-    return alt.layer(line, dots).properties(width=WIDTH, height=200, title=alt.Title(title, fontSize=12))
+    layers = alt.layer(line, dots, _ends(what, name, chosen), **({} if data is None else {"data": data}))
+    return layers.properties(width=WIDTH, height=PANEL_HEIGHT, title=alt.Title(title, fontSize=12))
+
+
+OUTPUT_TITLE = ["Manufacturing, % of GDP", "(WDI NV.IND.MANF.ZS)"]
+JOBS_TITLE = ["Industry, % of employment", "(WDI SL.IND.EMPL.ZS, ILO model)"]
 
 
 def manufacturing_chart(found: dict[str, pd.DataFrame], country: Control, start: Control,
@@ -326,17 +362,26 @@ def manufacturing_chart(found: dict[str, pd.DataFrame], country: Control, start:
     years the controls choose. Every number is computed in the browser from :func:`chart_data`."""
     chart = alt.vconcat(
         _header(len(COUNTRIES)),
-        _panel(found, OUTPUT, ["Manufacturing, % of GDP", "(WDI NV.IND.MANF.ZS)"], "mfg"),
-        _panel(found, JOBS, ["Industry, % of employment", "(WDI SL.IND.EMPL.ZS, ILO model)"], "ind"),
+        _panel(OUTPUT, OUTPUT_TITLE, "mfg"),
+        _panel(JOBS, JOBS_TITLE, "ind"),
         data=chart_data(found), spacing=12)
     return bind(chart, country, start, end)
+
+
+def title(found: dict[str, pd.DataFrame]) -> str:
+    """The chart's message, counted from the data: in how many economies manufacturing's share of GDP fell,
+    then rose (over each series' last ten years), and in how many industry's share of jobs fell."""
+    turned = int(reshoring(found[OUTPUT])["turn"].sum())
+    fell = sum(int(g["value"].iloc[-1] < g["value"].iloc[0]) for _, g in found[JOBS].groupby("code", sort=False))
+    return (f"Manufacturing's share of GDP fell, then rose, in {turned} of {len(COUNTRIES)} economies; industry's "
+            f"share of jobs fell in {fell}")
 
 
 def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLevelMixin:
     how = "the menu and the two sliders" if browser else "the widgets"
     return figure(
         chart,
-        title="Manufacturing's share of output, industry's of jobs",
+        title=title(found),
         csv=[(mark, {"country": "country", "code": "country_code", "year": "year", "value": "share_percent"},
               {"measure": measure}) for mark, measure in (("mfg_lines_1_marks", "manufacturing value added, % of GDP"),
                                                           ("ind_lines_2_marks", "industry jobs, % of all employment"))],
@@ -344,11 +389,12 @@ def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLeve
                      f"the last {STEP} years of the period shown and, in brackets, over the {STEP} years before, "
                      "in percentage points; an arrow marks a share that fell, then rose (a reshoring turn). "
                      "Middle: manufacturing value added, % of GDP. Bottom: employment in industry (manufacturing, "
-                     "mining, utilities and construction), % of all employment."),
+                     "mining, utilities and construction), % of all employment. Each line is named at the "
+                     "right, level with its last value."),
         sources=[found[OUTPUT], found[JOBS]],
-        note=(f"Years differ by country ({coverage_text(found[OUTPUT])}): the legend gives each country's years, "
-              "and a country's last five years end where its own series ends. The sliders set the first and "
-              "last year; the lower is taken as the start."))
+        note=(f"Years differ by country ({coverage_text(found[OUTPUT])}): each line starts and ends with its "
+              "country's own series, and a country's last five years end where its series ends. The sliders set "
+              "the first and last year; the lower is taken as the start."))
 
 
 def manufacturing_figure(inputs: Inputs) -> alt.TopLevelMixin:
@@ -377,21 +423,12 @@ def manufacturing_view(found: dict[str, pd.DataFrame], mfg_country: str, mfg_fro
         align="left", baseline="top", x=0, fontSize=FONT).encode(
         y=alt.Y("row:O", axis=None), text="text:N").properties(width=WIDTH, height=len(lines) * LINE + 4)
 
-    def panel(what: str, title: list[str]):
+    def panel(what: str, title: list[str], name: str):
         f = found[what]
         f = f[f["year"].between(lo, hi) & ((f["code"] == mfg_country) if mfg_country != ALL else True)]
-        colour = alt.Color("country:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                           legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0,
-                                             labelExpr=_legend_labels(found, what)))
-        base = alt.Chart(f).encode(x=alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=5),
-                                           scale=alt.Scale(zero=False, nice=False)),
-                                   y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)), color=colour)
-        return alt.layer(base.mark_line(strokeWidth=1.5), base.mark_circle(size=18).encode(
-            tooltip=["country:N", alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1f")])
-        ).properties(width=WIDTH, height=200, title=alt.Title(title, fontSize=12))
+        return _panel(what, title, name, data=f)
 
-    return alt.vconcat(text, panel(OUTPUT, ["Manufacturing, % of GDP"]),
-                       panel(JOBS, ["Industry, % of employment"]), spacing=12)
+    return alt.vconcat(text, panel(OUTPUT, OUTPUT_TITLE, "mfg"), panel(JOBS, JOBS_TITLE, "ind"), spacing=12)
 
 
 def manufacturing_widgets(inputs: Inputs) -> None:

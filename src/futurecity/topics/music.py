@@ -138,9 +138,9 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
 # --- the chapter's chart: revenue by family, nominal or adjusted ------------------------------------------------
 
 def controls() -> Control:
-    """Nominal dollars or RIAA's inflation-adjusted series."""
-    return Control.radio("music_basis", list(METRICS), "nominal", "Dollars",
-                                labels=["nominal", "adjusted for inflation by the RIAA"])
+    """RIAA's inflation-adjusted series (the default: the dollars of 2019 the chapter quotes) or nominal dollars."""
+    return Control.radio("music_basis", ["adjusted", "nominal"], "adjusted", "Dollars",
+                         labels=["of 2019 (adjusted for inflation by the RIAA)", "nominal"])
 
 
 def revenue_chart(revenue: pd.DataFrame, basis: Control) -> alt.VConcatChart:
@@ -173,6 +173,12 @@ def revenue_chart(revenue: pd.DataFrame, basis: Control) -> alt.VConcatChart:
     return bind(fold_years(alt.vconcat(areas, share, data=wide), wide), basis)
 
 
+def revenue_title(revenue: pd.DataFrame) -> str:
+    """The chart's message, from the data: streaming's share of US recorded-music revenue in the last year."""
+    last = streaming_share(revenue, "adjusted").dropna(subset=["share"]).iloc[-1]
+    return f"Streaming brought {last['share']:.0f}% of US recorded-music revenue in {int(last['year'])}"
+
+
 def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
     """The music chart with its title, description and caption."""
     base = adjusted_base_year(revenue)
@@ -181,7 +187,7 @@ def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
                  "The pinned copy does not state the base year of RIAA's adjusted series.")
     return figure(
         chart,
-        title="US recorded-music revenue by format family",
+        title=revenue_title(revenue),
         csv=[("music_areas_marks", {"year": "year", "family": "format_family", "value": "revenue_usd_million"}),
              ("music_share_marks", {"year": "year", "total": "revenue_usd_million",
                                     "share": "streaming_share_percent"}, {"format_family": "all formats"})],

@@ -237,26 +237,17 @@ def _count_text(c: dict, span: bool = False) -> str:
 def _summary(claim: dict, end: int) -> alt.LayerChart:
     """C4-3's badge (three lines: the claim, the paper's rule and the value for the years counted, the years and
     the verdict on the paper's window) and one line per country: years in deficit of years counted."""
-    calc = badges.badge_calculations(claim, "datum.value", START, str(end), fmt=".2f")
-    colour = alt.Color("verdict:N", legend=None, scale=alt.Scale(domain=list(badges.COLOURS),
-                                                                range=list(badges.COLOURS.values())))
-    badge = (_counts("wdi", START, str(end)).transform_aggregate(value="min(share)")
-             .transform_calculate(**calc)
-             .mark_text(**COLUMN.at_edge, y=0, fontSize=badges.BADGE_FONT, lineBreak="\n",
-                        lineHeight=LINE)
-             .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=CLAIM_ID)])
-             .properties(name=badges.badge_name(CLAIM_ID)))
-    top = badges.top(1)
+    badge = badges.badge_layer(_counts("wdi", START, str(end)).transform_aggregate(value="min(share)"), claim,
+                               "datum.value", START, str(end), 0, fmt=".2f", column=COLUMN)
+    top = badges.top(1, lines=0.5).expr
     counts = (_counts("wdi", START, str(end))
               .transform_window(row="row_number()", sort=[alt.SortField("series")])
               .transform_calculate(text="datum.series + ': ' + " + COUNT_TEXT,
                                    ypix=f"{top} + (datum.row - 1) * {LINE}")
-              .mark_text(**COLUMN.at_edge, fontSize=badges.BADGE_FONT)
-              .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N",
-                      color=alt.Color("series:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
-                                                                             range=list(COLOURS.values()))))
+              .mark_text(**COLUMN.at_edge, fontSize=badges.BADGE_FONT, color="#1A1A1A")
+              .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N")
               .properties(name="trade_counts"))
-    return alt.layer(badge, counts).properties(width=WIDTH, height=top + 2 * LINE + 4)
+    return alt.layer(badge, counts).properties(width=WIDTH, height=1)  # its marks take the room they need
 
 
 def _window(start: str, end: str, name: str, scale: alt.Scale) -> alt.Chart:
@@ -335,6 +326,16 @@ def trade_chart(found: dict[str, pd.DataFrame], start: Control, claim: dict) -> 
     return bind(chart, start)
 
 
+def trade_title(found: dict[str, pd.DataFrame]) -> str:
+    """The chart's message at its default start year, from the data: each country's years in deficit."""
+    wdi = {code: found[code] for code in WDI_SOURCES}
+    start, end = start_control(wdi).value, common_years(wdi)[1]
+    uk, us = (deficit_count(wdi[code], start, end) for code in WDI_SOURCES)
+    us_part = f"all {us['years']}" if us["deficits"] == us["years"] else f"{us['deficits']}"
+    return (f"The UK ran a trade deficit in {uk['deficits']} of the {uk['years']} years from {start} to {end}, "
+            f"the US in {us_part}")
+
+
 def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLevelMixin:
     wdi = [found[code] for code in WDI_SOURCES]
     labels = {f.attrs.get("vintage_label", "") for f in wdi}
@@ -346,7 +347,7 @@ def _figure(chart, found: dict[str, pd.DataFrame], browser: bool) -> alt.TopLeve
            "hold. ")
     return figure(
         chart,
-        title="The trade gap: UK and US balance, % of GDP",
+        title=trade_title(found),
         csv=[(mark, {"series": "series", "year": "year", "value": "balance_percent_of_gdp"})
              for mark in ("trade_line_1_marks", "boe_line_1_marks")],
         description=(f"{top}Middle: the external balance on goods and services (exports minus imports) as a % of "

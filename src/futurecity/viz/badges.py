@@ -1,8 +1,18 @@
-"""Claim badges in a chart: three short lines per claim, recomputed in the browser for the window the reader chooses.
+"""Claim badges in a chart: one compact row per claim, recomputed in the browser for the window the reader chooses.
 
-On the paper's window a badge gives the paper's value, the recomputed one and the verdict of the claim's rule
-(:func:`futurecity.claims.rules.verdict_expression`, written from the ledger's own tolerance and paper value);
-on any other window it gives both values and the years chosen, and says ``another window`` instead of a verdict.
+A badge is the claim's id, a status pill (icon and word, in the style of :mod:`futurecity.viz.status`) and the
+values: ``C5-3 [✓ reproduced] paper +43.0% · here +35.0% · cash``. On the paper's window the pill gives the verdict
+of the claim's rule (:func:`futurecity.claims.rules.verdict_expression`, written from the ledger's own tolerance
+and paper value); on any other window it says ``off the paper's years`` and the value is the one for the years
+chosen. A claim whose paper gives no number shows the book's test instead (``test: above 0.5``), never words
+the paper did not write.
+
+Badges sit above the chart's plots, starting at the chart's left edge: the id and pill fill the column of the
+y-axis labels (:data:`COLUMN`), the values start where the plots do. On a column narrower than :data:`NARROW`
+pixels the values go on a second line under the id. Which applies is read from the parameter :data:`WIDTH_PARAM`,
+which the book's embed script sets to the column's width before drawing (0, the default, is a wide column, as in
+JupyterLab); the badge view's own height is 1 pixel and its marks take the room they need, so the plots start
+right below the last badge.
 """
 
 from __future__ import annotations
@@ -12,74 +22,148 @@ import json
 import altair as alt
 
 from futurecity.claims import rules
+from futurecity.viz import status
 from futurecity.viz.labels import LabelColumn
-from futurecity.viz.theme import PALETTE
 
-ANOTHER_WINDOW = "another window"  # what a badge says instead of a verdict off the paper's window
+ANOTHER_WINDOW = status.OFF_WINDOW  # what a badge says instead of a verdict off the paper's window
 BADGE_FONT = 11
-LINE = 14  # pixels per line of badge text
-# A badge is three short lines (the claim; the paper's value and ours; the years and the verdict), each at most
-# LINE_CHARS characters, so that it fits a 320 px screen without being cut: Vega cannot wrap a computed text to
-# the width it is given. A claim's id and label together take at most LINE_CHARS (the ledger's tests check).
-LINE_CHARS = 38
-BADGE_LINES = 3
-BADGE_BLOCK = BADGE_LINES * LINE + 6  # pixels from one badge to the next
-# Badges start at the chart's left edge, above y axes that take exactly this column: a badge lines up with the
-# axis labels instead of starting at the bars.
+LINE = 14  # pixels per line of the texts under the badges
+ROW = 22  # pixels per badge on a wide column: one row
+NARROW_ROW = 36  # pixels per badge on a narrow column: id and pill, then the values
+NARROW = 480  # columns narrower than this (pixels) give each badge two lines
+WIDTH_PARAM = "fc_width"  # the column's width in pixels, set by the embed script; 0 when unknown
+ID_WIDTH = 38  # pixels for the claim id, before the pill
+PILL_HEIGHT = 16
+PILL_PAD = 12  # pixels of pill beyond its text (6 each side)
+# Badges start at the chart's left edge, above y axes that take exactly this column: a badge's id and pill fill
+# it and its values line up with the plots.
 COLUMN = LabelColumn(160)
-COLOURS = {rules.REPRODUCED: PALETTE[2], rules.DIFFERS: PALETTE[5], ANOTHER_WINDOW: "#555555"}
+# The pill's width for each status: its text in 11 px DejaVu Sans (the widest common sans) plus padding.
+PILL_WIDTH = {rules.REPRODUCED: 88, rules.DIFFERS: 62, ANOTHER_WINDOW: 140, status.OFF_THRESHOLD: 164}
+COLOURS = {s: status.STYLES[s].border for s in PILL_WIDTH}  # a badge's status -> its reserved colour
+
+NARROW_EXPR = f"({WIDTH_PARAM} > 0 && {WIDTH_PARAM} < {NARROW})"
 
 
 def _lit(x) -> str:
     return json.dumps(x, ensure_ascii=False)
 
 
-def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str = "+.1f",
-                       suffix: str = "") -> dict[str, str]:
-    """Vega expressions ``{"verdict": ..., "badge": ...}`` for a claim's badge.
+def _pick(mapping: dict, key: str) -> str:
+    """A Vega expression looking ``key`` (an expression) up in ``mapping``."""
+    return f"{_lit(mapping)}[{key}]"
 
-    ``value``, ``start`` and ``end`` are Vega expressions (the recomputed value, the chosen years).
+
+def test_words(rule: dict) -> str:
+    """The book's test of a claim whose paper gives no number, in a few words: ``test: above 0.5``."""
+    kind = rule["kind"]
+    words = {"greater_than": lambda r: f"above {r['threshold']:g}",
+             "less_than": lambda r: f"below {r['threshold']:g}",
+             "top_n": lambda r: f"in the top {r['n']}",
+             "direction": lambda r: "a fall" if r["expect"] == "fall" else "a rise",
+             "within": lambda r: f"within {r['tolerance']:g} of the paper"}
+    if kind not in words:
+        raise ValueError(f"no badge words for rule kind {kind!r}")
+    return "test: " + words[kind](rule)
+
+
+def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str = "+.1f", suffix: str = "",
+                       basis: str = "", on_paper: str | None = None, off: str = ANOTHER_WINDOW) -> dict[str, str]:
+    """Vega expressions for a claim's badge: ``verdict`` (the rule's verdict on the paper's window, else
+    :data:`ANOTHER_WINDOW`), ``badge`` (the values' text), ``badge_value`` and ``pill`` (icon and word).
+
+    ``value``, ``start`` and ``end`` are Vega expressions (the recomputed value, the chosen years); ``basis`` names
+    the prices or measure the claim uses (``real``, ``cash``), shown after the values. ``on_paper`` (a Vega
+    expression) replaces the test "the chosen years are the claim's window" for a chart whose control is another
+    of the claim's settings (a threshold), and ``off`` is then what the pill says off it.
     """
     paper = claim["paper_value"]
     w_start, w_end = claim["window"]["start"], claim["window"]["end"]
-    on_window = f"({start} == {w_start} && {end} == {w_end})"
-    paper_text = format(paper, fmt) + suffix if paper is not None else rules.describe_rule(claim["rule"])
-    here = f"format({value}, {_lit(fmt)}) + {_lit(suffix)}"
-    years = f"{start} + '\u2013' + {end}"
-    head = _lit(f"{claim['id']} {claim.get('label', '')}\npaper {paper_text}, here ")
-    verdict = f"{on_window} ? ({rules.verdict_expression(claim['rule'], value, paper)}) : '{ANOTHER_WINDOW}'"
-    judged = f"{years} + \", paper's window: \" + ({verdict})"
-    other = f"{years} + ': {ANOTHER_WINDOW}'"
-    text = f"{head} + {here} + '\\n' + ({on_window} ? {judged} : {other})"
-    return {"verdict": verdict, "badge": text, "badge_value": value}
+    on_window = on_paper or f"({start} == {w_start} && {end} == {w_end})"
+    here = f"'here ' + format({value}, {_lit(fmt)}) + {_lit(suffix)}"
+    tail = _lit(f" \u00b7 {basis}" if basis else "")
+    if paper is not None:
+        text = f"{_lit('paper ' + format(paper, fmt) + suffix + ' · ')} + {here} + {tail}"
+    else:
+        text = f"{here} + {tail} + {_lit(' · ' + test_words(claim['rule']))}"
+    verdict = f"{on_window} ? ({rules.verdict_expression(claim['rule'], value, paper)}) : {_lit(off)}"
+    labels = {s: status.STYLES[s].label(s) for s in PILL_WIDTH}
+    return {"badge_value": value, "verdict": verdict, "badge": text, "pill": _pick(labels, "datum.verdict")}
 
 
-def top(rows: int, lines: int = 0) -> int:
-    """The y offset, in pixels, below ``rows`` badges and ``lines`` further lines of text."""
-    return rows * BADGE_BLOCK + lines * LINE
+def row_height() -> str:
+    """A Vega expression: the pixels one badge takes on the current column."""
+    return f"({NARROW_EXPR} ? {NARROW_ROW} : {ROW})"
+
+
+def top(rows: int, lines: int = 0) -> alt.ExprRef:
+    """The y offset (a Vega expression) below ``rows`` badges and ``lines`` further lines of text."""
+    return alt.ExprRef(f"{rows} * {row_height()} + {lines * LINE}")
+
+
+def width_param() -> alt.Parameter:
+    """The parameter :data:`WIDTH_PARAM` every chart with badges declares (the embed script sets it)."""
+    return alt.param(name=WIDTH_PARAM, value=0)
 
 
 def badge_layer(rows: alt.Chart, claim: dict, value: str, start: str, end: str, row: int, fmt: str = "+.1f",
-                suffix: str = "") -> alt.Chart:
-    """A text mark of :data:`BADGE_LINES` lines for a claim's badge, coloured by its verdict, named by
-    :func:`badge_name` (each datum carries ``badge``, ``verdict`` and ``badge_value``).
+                suffix: str = "", basis: str = "", column: LabelColumn = COLUMN, on_paper: str | None = None,
+                off: str = ANOTHER_WINDOW) -> alt.LayerChart:
+    """A claim's badge: its id, its status pill and its values, on row ``row`` (0, 1, ...) from the top.
 
-    ``rows`` is an Altair chart whose transforms leave one datum carrying ``value``; ``row`` is the badge's place
-    (0, 1, ...) from the top. Use :func:`y_axis` for the y axes of the views below, so that they line up.
+    ``rows`` is an Altair chart whose transforms leave one datum carrying ``value``. The values' text mark is
+    named :func:`badge_name` (each datum carries ``badge``, ``verdict``, ``badge_value`` and ``pill``). Use
+    :func:`y_axis` for the y axes of the views below, so that they line up, and declare :func:`width_param` on the
+    top-level chart. ``column`` is the chart's column of y-axis labels, whose left edge the badge starts at.
     """
-    calc = badge_calculations(claim, value, start, end, fmt=fmt, suffix=suffix)
-    colour = alt.Color("verdict:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                       legend=None)
-    return (rows.transform_calculate(**calc)
-            .mark_text(**COLUMN.at_edge, y=top(row), fontSize=BADGE_FONT,
-                       lineBreak="\n", lineHeight=LINE)
-            .encode(text="badge:N", color=colour, tooltip=[alt.Tooltip("badge:N", title=claim["id"])])
-            .properties(name=badge_name(claim["id"])))
+    calc = badge_calculations(claim, value, start, end, fmt=fmt, suffix=suffix, basis=basis, on_paper=on_paper,
+                              off=off)
+    style = {s: status.STYLES[s] for s in PILL_WIDTH}
+    y0 = f"{row} * {row_height()}"
+    mid = f"{y0} + {ROW / 2}"
+    left = -column.extent
+    # the values start where the plots do, or after the widest pill when the column is too narrow for it
+    values_at = max(0, left + ID_WIDTH + max(PILL_WIDTH[rules.REPRODUCED], PILL_WIDTH[off]) + 8)
+    calc |= {"pill_fill": _pick({s: v.fill for s, v in style.items()}, "datum.verdict"),
+             "pill_border": _pick({s: v.border for s, v in style.items()}, "datum.verdict"),
+             "pill_text": _pick({s: v.text for s, v in style.items()}, "datum.verdict"),
+             "pill_x2": f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')}",
+             "values_x": f"{NARROW_EXPR} ? {left + ID_WIDTH} : {values_at}",
+             "values_y": f"{NARROW_EXPR} ? {y0} + {ROW + 7} : {mid}"}
+    calc |= {"badge_id": _lit(f"{claim['id']} {claim.get('label', '')}".strip()),
+             "pill_x": str(left + ID_WIDTH), "pill_y": f"{mid} - {PILL_HEIGHT / 2}",
+             "pill_y2": f"{mid} + {PILL_HEIGHT / 2}",
+             "pill_mid": f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')} / 2"}
+    tip = [alt.Tooltip("badge_id:N", title="Claim"), alt.Tooltip("pill:N", title="Status"),
+           alt.Tooltip("badge:N", title="Values")]
+    mark = alt.Chart()
+    claim_id = (mark.mark_text(align="left", baseline="middle", x=left, y=alt.ExprRef(mid), fontSize=BADGE_FONT,
+                               fontWeight="bold", color="#1A1A1A", text=claim["id"])
+                .encode(tooltip=tip).properties(name=badge_name(claim["id"]) + "_id"))
+    pill = (mark.mark_rect(cornerRadius=PILL_HEIGHT / 2, strokeWidth=1.2)
+            .encode(x=alt.X("pill_x:Q", scale=None), x2=alt.X2("pill_x2:Q"), y=alt.Y("pill_y:Q", scale=None),
+                    y2=alt.Y2("pill_y2:Q"), fill=alt.Fill("pill_fill:N", scale=None),
+                    stroke=alt.Stroke("pill_border:N", scale=None), tooltip=tip)
+            .properties(name=badge_name(claim["id"]) + "_pill"))
+    pill_label = (mark.mark_text(align="center", baseline="middle", y=alt.ExprRef(mid), fontSize=BADGE_FONT)
+                  .encode(x=alt.X("pill_mid:Q", scale=None), text="pill:N",
+                          color=alt.Color("pill_text:N", scale=None), tooltip=tip)
+                  .properties(name=badge_name(claim["id"]) + "_status"))
+    values = (mark.mark_text(align="left", baseline="middle", fontSize=BADGE_FONT, color="#1A1A1A")
+              .encode(x=alt.X("values_x:Q", scale=None), y=alt.Y("values_y:Q", scale=None), text="badge:N",
+                      tooltip=tip)
+              .properties(name=badge_name(claim["id"])))
+    # the claim's rows and the badge's calculations once, on the layer, for its four marks
+    badge = alt.layer(claim_id, pill, pill_label, values)
+    badge.transform = [*rows.to_dict(validate=False).get("transform", []),
+                       *alt.Chart().transform_calculate(**calc).to_dict(validate=False)["transform"]]
+    return badge
 
 
 def badge_name(claim_id: str) -> str:
-    """The view name of a claim's badge, ``claim_<id>_badge`` (Vega names its marks ``<name>_marks``, or
-    ``<name>_<i>_marks`` inside the i-th view of a concatenation)."""
+    """The view name of a claim's badge values, ``claim_<id>_badge`` (Vega names its marks ``<name>_marks``, or
+    ``<name>_<i>_marks`` inside the i-th view of a concatenation); its id, pill and pill text are
+    ``<name>_id``, ``<name>_pill`` and ``<name>_status``."""
     return f"claim_{claim_id.replace('-', '_')}_badge"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import altair as alt
 
 from futurecity.config import BUILD_ENV
-from futurecity.viz import notebook
+from futurecity.viz import badges, notebook
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,9 @@ class Control:
 
 
 def bind(chart: alt.TopLevelMixin, *controls: Control) -> alt.TopLevelMixin:
-    """Attach the controls' parameters to a chart (its top level, so concatenated views share them)."""
-    return chart.add_params(*(c.param for c in controls))
+    """Attach the controls' parameters to a chart (its top level, so concatenated views share them), and the
+    column's width that the embed script sets (:data:`futurecity.viz.badges.WIDTH_PARAM`, read by badges)."""
+    return chart.add_params(*(c.param for c in controls), badges.width_param())
 
 
 def interact(func: Callable[..., alt.TopLevelMixin], *controls: Control) -> None:

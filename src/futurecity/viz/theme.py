@@ -21,9 +21,11 @@ import pandas as pd
 
 from futurecity.data import store
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HIGHLIGHT, MUTED = "#D55E00", "#B0B0B0"
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies. Their
+# bluish green and vermilion are the claim statuses' colours (futurecity.viz.status.RESERVED: reproduced,
+# differs), so the data palette leaves them out: a colour in a chart means one thing.
+PALETTE = ["#0072B2", "#E69F00", "#CC79A7", "#000000", "#56B4E9", "#F0E442"]
+HIGHLIGHT, MUTED = "#E69F00", "#B0B0B0"  # orange: what the reader or a claim picked out; grey: the rest
 VEGA_LITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False,
                                                  "editor": False}}
