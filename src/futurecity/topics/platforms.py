@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
+import string
 
 import altair as alt
 import pandas as pd
@@ -33,7 +35,7 @@ from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz.controls import Control, bind, interact
 from futurecity.viz.labels import LabelColumn
-from futurecity.viz.theme import HIGHLIGHT, MUTED, PALETTE, WIDTH, figure
+from futurecity.viz.theme import MUTED, PALETTE, WIDTH, figure
 
 FORBES, FORTUNE = "forbes_global2000", "fortune500_hq"
 EVIDENCE, PLATFORMS = "forbes_country_evidence.csv", "platform_firms.csv"
@@ -71,31 +73,36 @@ def platform_table() -> pd.DataFrame:
 
 
 def display_name(name: str) -> str:
-    """A Forbes name as shown: stray brackets removed, a lower-cased first letter raised ("tesla" -> "Tesla")."""
+    """A Forbes name as shown: stray brackets removed, the first letter of a name written all in lower case
+    raised ("tesla" -> "Tesla"; "eBay" stays as its firm writes it)."""
     clean = re.sub(r"[\[\]]", "", str(name)).strip()
-    return clean[:1].upper() + clean[1:]
+    return clean[:1].upper() + clean[1:] if clean == clean.lower() else clean
 
 
-LABEL_CHARS = 18  # a firm's label on the chart: whole words up to this many characters (the full name in the tooltip)
+LABEL_CHARS = 26  # a firm's label on the chart: at most this many characters (the full name in the tooltip)
 SUFFIXES = {"co", "co.", "corp", "corp.", "corporation", "company", "inc", "inc.", "ltd", "ltd.", "plc", "ag", "sa",
             "se", "nv", "holdings", "holding", "group", "limited", "communications", "&"}
 
 
-COLUMN = LabelColumn(124)  # the value chart's y-axis labels (names shortened to LABEL_CHARS fit it)
+COLUMN = LabelColumn(160)  # the value chart's y-axis labels: names of LABEL_CHARS characters at 10 px fit it
 
 
 def short_name(name: str, chars: int = LABEL_CHARS) -> str:
-    """A firm's name shortened by design for a chart's axis: legal suffixes dropped, then whole words kept while
-    the label stays within ``chars`` characters (never cut inside a word, never an ellipsis)."""
+    """A firm's name as the chart's axis shows it, a name that reads as the firm's: a name in brackets is the
+    name the firm is known by ("Saudi Arabian Oil Company (Saudi Aramco)" -> "Saudi Aramco"); legal suffixes are
+    dropped while two words remain ("Tencent Holdings" and "Roche Holding" stay whole, "Goldman Sachs Group"
+    loses "Group"); a name still longer than ``chars`` keeps its first whole words, never fewer than two (never
+    cut inside a word, never an ellipsis), and never ends on a joining word."""
+    m = re.fullmatch(r"(.*?)\s*\(([^()]+)\)\s*", name)
+    if m:
+        name = m.group(2)
     words = name.split()
-    while len(words) > 1 and words[-1].lower().strip(",") in SUFFIXES:
+    while len(words) > 2 and words[-1].lower().strip(",") in SUFFIXES:
         words.pop()
-    out = words[0]
-    for word in words[1:]:
-        if len(out) + 1 + len(word) > chars:
-            break
-        out += " " + word
-    return re.sub(r"(\s+(&|and|of|the))+$", "", out)  # a label never ends on a joining word
+    while len(" ".join(words)) > chars and len(words) > 2:
+        words.pop()
+    out = " ".join(words)
+    return re.sub(r"(\s+(&|and|of|the))+$", "", out, flags=re.IGNORECASE)  # never ends on a joining word
 
 
 def ranked(forbes: pd.DataFrame) -> pd.DataFrame:
@@ -253,37 +260,97 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
 
 # --- the value chart: top N by market value ------------------------------------------------------------------------
 
+# Where a firm's country on the chart comes from: a US address on the 2017 Fortune 500 (filled bars), or Forbes's
+# list alone (hollow bars: no pinned file holds a headquarters outside the US, or the firm was not on that list).
+BASIS = {True: "US headquarters, 2017 Fortune 500", False: "as Forbes lists it"}
+BASIS_FILL = [1.0, 0.0]  # filled, hollow (the outline keeps the firm's colour)
+LEGEND_GREY = "#555555"
+KEY_LINE = 15  # the key's line height, px
+RESIZE = alt.AutoSizeParams(type="pad", resize=True)  # the chart grows and shrinks with N (the firm panel's rows)
+TITLE = "Firms headquartered in the US hold most of the market value of the world's largest firms"
+
+
 def top_control() -> Control:
     return Control.range(TOP_N, N_MIN, N_MAX, N_STEP, N_DEFAULT, "Largest firms")
 
 
 def compact(table: pd.DataFrame) -> pd.DataFrame:
-    """What the browser chart embeds: one row per firm (values as read; the browser filters and sums)."""
+    """What the browser chart embeds: one row per firm among the ``N_MAX`` largest (the most the slider draws;
+    values as read; the browser filters and sums). Raises ValueError when two firms would share a label."""
     out = table[["display", "country", "market_value", "mv_rank"]].copy()
     out["short"] = out["display"].map(short_name)
+    if out["short"].duplicated().any():
+        raise ValueError(f"two firms share a label: {sorted(out.loc[out['short'].duplicated(), 'short'])}")
     out["settled"] = table["settled"].astype(int)
+    out["basis"] = table["settled"].map(BASIS)
     out["us"] = (table["settled"] & (table["country"] == US)).astype(int)
     out["platform"] = table["platform"].astype(int)
     out["kind"] = table["platform"].map({True: "platform firm", False: "other firm"})
-    out["evidence"] = [f"Fortune 500 2017 #{r}, {c}, {s}" if ok else "none: Forbes's country, not settled"
-                       for r, c, s, ok in zip(table["f500_rank"], table["city"], table["state"], table["settled"],
-                                              strict=True)]
+    out["evidence"] = [f"Fortune 500 2017 #{r}, {c}, {s}" if ok else "Forbes's list (no pinned file holds its "
+                       "headquarters)" for r, c, s, ok in zip(table["f500_rank"], table["city"], table["state"],
+                                                             table["settled"], strict=True)]
     return out
 
 
-def _kind_colour(legend: bool) -> alt.Color:
-    return alt.Color("kind:N", scale=alt.Scale(domain=list(KINDS), range=list(KINDS.values())),
-                     legend=alt.Legend(title=None, orient="bottom", direction="vertical") if legend else None)
+def _kind_scale() -> alt.Scale:
+    return alt.Scale(domain=list(KINDS), range=list(KINDS.values()))
 
 
-def _opacity() -> alt.OpacityValue:
-    return alt.condition("datum.settled == 1", alt.value(1.0), alt.value(0.45))
+def _kind_encodings() -> dict:
+    """Fill and outline in the firm's colour (platform or other), filled or hollow by where its country comes
+    from (:data:`BASIS`); the chart's key (:func:`_key`) explains both, so no legend is drawn."""
+    return {"fill": alt.Fill("kind:N", scale=_kind_scale(), legend=None),
+            "stroke": alt.Stroke("kind:N", scale=_kind_scale(), legend=None),
+            "fillOpacity": alt.FillOpacity("basis:O", sort=list(BASIS.values()),
+                                           scale=alt.Scale(domain=list(BASIS.values()), range=BASIS_FILL),
+                                           legend=None)}
+
+
+def key_rows() -> pd.DataFrame:
+    """The chart's key, one row per entry: a swatch (fill, outline, filled or hollow) and its words."""
+    rows = [{"label": kind, "fill": colour, "stroke": colour, "fill_opacity": 1.0} for kind, colour in KINDS.items()]
+    rows += [{"label": f"country: {basis}", "fill": LEGEND_GREY, "stroke": LEGEND_GREY, "fill_opacity": fill}
+             for basis, fill in zip(BASIS.values(), BASIS_FILL, strict=True)]
+    out = pd.DataFrame(rows)
+    out["y"] = [KEY_LINE * (i + 0.5) for i in range(len(out))]
+    return out
+
+
+def _key(name: str = "platforms") -> alt.LayerChart:
+    """The key, drawn as marks (Vega-Lite draws no legend for a bar's fill opacity): a square swatch and its
+    words per entry, at the chart's left edge."""
+    base = alt.Chart(key_rows()).encode(y=alt.Y("y:Q", scale=None))
+    swatches = base.mark_square(size=90, strokeWidth=1.5, opacity=1, x=-COLUMN.extent + 6).encode(
+        fill=alt.Fill("fill:N", scale=None), stroke=alt.Stroke("stroke:N", scale=None),
+        fillOpacity=alt.FillOpacity("fill_opacity:Q", scale=None)).properties(name=f"{name}_swatches")
+    words = base.mark_text(align="left", baseline="middle", fontSize=11, x=-COLUMN.extent + 16).encode(
+        text="label:N").properties(name=f"{name}_key")
+    return alt.layer(swatches, words).properties(width=WIDTH, height=KEY_LINE * len(KINDS) * 2)
+
+
+def _x_axis() -> alt.Axis:
+    return alt.Axis(labelOverlap=True, labelSeparation=8)
+
+
+SUMMARY = ("Largest {firms} firms: ${total} tn", "US headquarters (Fortune 500 file): {us}%",
+           "Platform firms: {pl}%", "Country as Forbes lists it: {flagged} firms")  # the summary's four lines
+
+
+def _summary_expr(**exprs: str) -> str:
+    """:data:`SUMMARY` as one Vega expression, each ``{name}`` replaced by the expression ``exprs[name]``."""
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse("\n".join(SUMMARY)):
+        if literal:
+            parts.append(json.dumps(literal))
+        if name:
+            parts.append(f"({exprs[name]})")
+    return " + ".join(parts)
 
 
 def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
     """The browser chart: four short lines (total value of the top N, the US share by evidence, the platform
-    share, the firms not settled), market value by country, and each firm (platforms in orange, faded and
-    marked '?' when no pinned file settles its country). Everything is computed in the browser from
+    share, the firms whose country is Forbes's alone), market value by country, and each firm (platforms in
+    orange; hollow where the country is as Forbes lists it). Everything is computed in the browser from
     :func:`compact` and the slider's N."""
     n = top.name
     rows = alt.Chart().transform_filter(f"datum.mv_rank <= {n}")
@@ -296,45 +363,43 @@ def value_chart(table: pd.DataFrame, top: Control) -> alt.VConcatChart:
                .transform_calculate(us_share="datum.us_value / datum.total * 100",
                                     platform_share="datum.pl_value / datum.total * 100",
                                     flagged_share="datum.fl_value / datum.total * 100")
-               .transform_calculate(text=(
-                   "'Largest ' + datum.firms + ' firms: $' + format(datum.total / 1000, '.1f') + ' tn\\n' + "
-                   "'US firms (by evidence): ' + format(datum.us_share, '.1f') + '%\\n' + "
-                   "'Platform firms: ' + format(datum.platform_share, '.1f') + '%\\n' + "
-                   "'Country not settled: ' + datum.flagged_n + ' firms'"))
+               .transform_calculate(text=_summary_expr(
+                   firms="datum.firms", total="format(datum.total / 1000, '.1f')",
+                   us="format(datum.us_share, '.1f')", pl="format(datum.platform_share, '.1f')",
+                   flagged="datum.flagged_n"))
                .mark_text(**COLUMN.at_edge, y=0, fontSize=12, lineBreak="\n",
                           lineHeight=SUMMARY_LINE)
                .encode(text="text:N").properties(name="platforms_summary", width=WIDTH,
                                                   height=4 * SUMMARY_LINE + 4))
-    countries = (rows.mark_bar()
-                 .encode(y=alt.Y("country:N", title=None, sort="-x",
-                                 axis=COLUMN.axis(labelLimit=0)),
-                         x=alt.X("sum(market_value):Q", title="Market value, US$ bn"),
-                         color=_kind_colour(legend=True), opacity=_opacity(),
+    countries = (rows.transform_calculate(value_tn="datum.market_value / 1000").mark_bar(strokeWidth=1)
+                 .encode(y=alt.Y("country:N", title=None, sort="-x", axis=COLUMN.axis(labelLimit=0)),
+                         x=alt.X("sum(value_tn):Q", title=["Market value,", "US$ trillion"], axis=_x_axis()),
+                         **_kind_encodings(),
                          tooltip=[alt.Tooltip("country:N", title="Country"),
                                   alt.Tooltip("kind:N", title="Firms"),
-                                  alt.Tooltip("sum(market_value):Q", title="US$ bn", format=",.0f")])
+                                  alt.Tooltip("basis:N", title="Country from"),
+                                  alt.Tooltip("sum(value_tn):Q", title="US$ trillion", format=",.2f")])
                  .properties(name="platforms_countries", width=WIDTH, height=alt.Step(14)))
-    firm_rows = rows.transform_calculate(label="datum.short + (datum.settled == 1 ? '' : ' ?')")
-    y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("mv_rank", order="ascending"),
-              axis=COLUMN.axis(labelFontSize=10, labelLimit=0))
-    firm_bars = (firm_rows.mark_bar()
-                 .encode(y=y, x=alt.X("market_value:Q", title="Market value, US$ bn"),
-                         color=_kind_colour(legend=False), opacity=_opacity(),
+    firm_bars = (rows.mark_bar(strokeWidth=1)
+                 .encode(y=alt.Y("short:N", title=None, sort=alt.EncodingSortField("mv_rank", order="ascending"),
+                                 axis=COLUMN.axis(labelFontSize=10, labelLimit=0)),
+                         x=alt.X("market_value:Q", title=["Market value,", "US$ bn"], axis=_x_axis()),
+                         **_kind_encodings(),
                          tooltip=[alt.Tooltip("display:N", title="Firm"), alt.Tooltip("country:N", title="Country"),
-                                  alt.Tooltip("evidence:N", title="Evidence"),
+                                  alt.Tooltip("evidence:N", title="Country from"),
                                   alt.Tooltip("market_value:Q", title="US$ bn", format=",.0f"),
                                   alt.Tooltip("mv_rank:Q", title="Rank by value")])
                  .properties(name="platforms_firms", width=WIDTH, height=alt.Step(13)))
     # both y axes take the COLUMN and the summary starts at its left edge, the chart's
-    chart = alt.vconcat(summary, countries, firm_bars, data=compact(table), spacing=10)
-    return bind(chart, top)
+    chart = alt.vconcat(summary, _key(), countries, firm_bars, data=compact(table), spacing=12)
+    return bind(chart, top).properties(autosize=RESIZE)
 
 
 def _value_caption(chart, table: pd.DataFrame, browser: bool = True):
     control = "the slider" if browser else "the widget"
     return figure(
         chart,
-        title="Where the largest firms' value sits, 2022",
+        title=TITLE,
         csv=[("platforms_firms_marks", {"mv_rank": "rank_by_market_value", "display": "firm", "country": "country",
                                         "evidence": "country_evidence", "market_value": "market_value_usd_billion",
                                         "platform": "platform_firm"})], csv_max_rows=150,
@@ -344,8 +409,9 @@ def _value_caption(chart, table: pd.DataFrame, browser: bool = True):
         description=(f"The largest firms of the Forbes Global 2000 (2022) by market value, as many as {control} "
                      "chooses. Top: their total value, the share held by firms whose US headquarters the 2017 "
                      "Fortune 500 file records, by platform firms (data/platform_firms.csv) and the number of "
-                     "firms whose country no pinned file settles. Middle: value by country. Bottom: each firm; "
-                     "platform firms in orange; faded and marked '?' where the country is Forbes's alone."),
+                     "firms whose country is as Forbes lists it. Middle: value by country. Bottom: each firm; "
+                     "platform firms in orange, other firms in blue. A filled bar is a firm with a US "
+                     "headquarters on the 2017 Fortune 500; a hollow bar keeps the country Forbes gives it."),
         sources=[*(dict_frame(a) for a in table.attrs["sources"])],
         note=("Forbes's countries are corrected where a Fortune 500 headquarters proves a US address "
               "(data/forbes_country_evidence.csv); no pinned file can prove a headquarters outside the US."))
@@ -365,19 +431,22 @@ def value_figure(inputs: Inputs):
 
 
 def value_view(table: pd.DataFrame, platforms_top_n: int) -> alt.VConcatChart:
-    """The same model computed in pandas for one N (the ipywidgets path)."""
+    """The same model computed in pandas for one N (the ipywidgets path): the summary and the bars by country."""
     s = top_share(table, int(platforms_top_n))
-    text = (f"Largest {s['n']} firms: ${s['total'] / 1000:.1f} tn\nUS firms (by evidence): {s['us_share']:.1f}%\n"
-            f"Platform firms: {s['platform_share']:.1f}%\nCountry not settled: {s['flagged_n']} firms")
+    text = "\n".join(SUMMARY).format(firms=s["n"], total=f"{s['total'] / 1000:.1f}", us=f"{s['us_share']:.1f}",
+                                     pl=f"{s['platform_share']:.1f}", flagged=s["flagged_n"])
     head = alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
-        align="left", baseline="top", x=0, y=0, fontSize=12, lineBreak="\n", lineHeight=SUMMARY_LINE).encode(
+        **COLUMN.at_edge, y=0, fontSize=12, lineBreak="\n", lineHeight=SUMMARY_LINE).encode(
         text="text:N").properties(width=WIDTH, height=4 * SUMMARY_LINE + 4)
     top = compact(table)
     top = top[top["mv_rank"] <= int(platforms_top_n)]
-    countries = alt.Chart(top).mark_bar().encode(
-        y=alt.Y("country:N", title=None, sort="-x"), x=alt.X("sum(market_value):Q", title="Market value, US$ bn"),
-        color=_kind_colour(legend=True), opacity=_opacity()).properties(width=WIDTH, height=alt.Step(14))
-    return alt.vconcat(head, countries, spacing=10)
+    top = top.groupby(["country", "kind", "basis"], as_index=False)["market_value"].sum()
+    top["value_tn"] = top["market_value"] / 1000
+    countries = alt.Chart(top).mark_bar(strokeWidth=1).encode(
+        y=alt.Y("country:N", title=None, sort="-x", axis=COLUMN.axis(labelLimit=0)),
+        x=alt.X("sum(value_tn):Q", title=["Market value,", "US$ trillion"], axis=_x_axis()),
+        **_kind_encodings()).properties(width=WIDTH, height=alt.Step(14))
+    return alt.vconcat(head, _key("twin"), countries, spacing=12).properties(autosize=RESIZE)
 
 
 def value_widgets(inputs: Inputs) -> None:
@@ -395,9 +464,52 @@ def atlas() -> dict:
     return json.loads(config.root().joinpath(*ATLAS).read_bytes())
 
 
+WEST_COLOUR = "#CC79A7"  # Okabe & Ito's reddish purple (in PALETTE): the West Coast's bars, no status's, no kind's
+if WEST_COLOUR not in PALETTE:
+    raise ValueError(f"{WEST_COLOUR} (the West Coast's bars, 'reddish purple' in the caption) left the palette")
+CLUSTER_DEGREES = 1.5  # platform headquarters this close (latitude and longitude) share one label
+LABEL_FONT, LABEL_LINE = 10, 11
+MAP_ASPECT = 0.5  # the map's height over its width: the states fill a phone's width and most of a desktop's
+HQ_TITLE = "US platform firms are headquartered on the West Coast; most Fortune 500 revenue is booked elsewhere"
+
+
+def platform_labels(hq: pd.DataFrame) -> pd.DataFrame:
+    """One label per group of platform headquarters within :data:`CLUSTER_DEGREES` of one another (Seattle's,
+    the Bay Area's, ...): its mean latitude and longitude, its firms' names (the names of
+    ``data/platform_firms.csv``, largest revenue first, one a line) and the side of the dots it is written on
+    (``right`` in the West, ``left`` east of 100 degrees West, so that no label runs off the map)."""
+    plat = platform_table()
+    names = dict(zip(plat["f500_name"], plat["firm"].map(lambda f: short_name(display_name(f))), strict=True))
+    rows = hq[hq["platform"]].sort_values("revenue", ascending=False)
+    groups: list[list] = []
+    for row in rows.itertuples():
+        near = [g for g in groups if any(abs(row.latitude - o.latitude) <= CLUSTER_DEGREES
+                                         and abs(row.longitude - o.longitude) <= CLUSTER_DEGREES for o in g)]
+        merged = [row] + [o for g in near for o in g]
+        groups = [g for g in groups if g not in near] + [merged]
+    out = []
+    for g in groups:
+        g = sorted(g, key=lambda r: -r.revenue)
+        lon = sum(r.longitude for r in g) / len(g)
+        out.append({"latitude": sum(r.latitude for r in g) / len(g), "longitude": lon,
+                    "label": "\n".join(names[r.name] for r in g), "firms": len(g),
+                    "side": "right" if lon < -100 else "left"})
+    return pd.DataFrame(out).sort_values(["longitude", "latitude"], ignore_index=True)
+
+
+def size_legend_values(revenue: pd.Series) -> list[int]:
+    """Three round revenues for the size legend, from the largest headquarters' revenue down (a quarter, a half and
+    all of its leading digit's multiple: 50,000, 100,000, 200,000 for a largest of 215,639)."""
+    top = float(revenue.max())
+    mag = 10 ** math.floor(math.log10(top))
+    first = math.floor(top / mag) * mag
+    return [int(first / 4), int(first / 2), int(first)]
+
+
 def hq_chart(hq: pd.DataFrame, topo: dict) -> alt.VConcatChart:
     """State outlines (albersUsa), a point per headquarters sized by revenue (platform firms in orange, on
-    top), the West Coast's share of the platform firms' revenue, and the ten states with the most revenue."""
+    top, labelled by name), the West Coast's share of the platform firms' revenue, and the ten states with the
+    most revenue."""
     west = west_share(hq)
     states = (alt.Chart(alt.Data(name=ATLAS_DATA, format=alt.DataFormat(type="topojson", feature="states")))
               .mark_geoshape(fill="#f2f2f2", stroke="#8a8a8a", strokeWidth=0.5)
@@ -408,29 +520,45 @@ def hq_chart(hq: pd.DataFrame, topo: dict) -> alt.VConcatChart:
     dots = (alt.Chart(points).mark_circle(opacity=0.7, stroke="white", strokeWidth=0.3)
             .encode(longitude="longitude:Q", latitude="latitude:Q",
                     size=alt.Size("revenue:Q", title="Revenue, US$ m", scale=alt.Scale(range=[4, 300]),
-                                  legend=alt.Legend(orient="bottom", direction="vertical", format=",.0f")),
-                    color=_kind_colour(legend=True),
+                                  legend=alt.Legend(orient="bottom", direction="horizontal", format=",.0f",
+                                                    values=size_legend_values(hq["revenue"]))),
+                    color=alt.Color("kind:N", scale=_kind_scale(),
+                                    legend=alt.Legend(title=None, orient="top", direction="horizontal")),
                     tooltip=[alt.Tooltip("name:N", title="Firm"), alt.Tooltip("city:N", title="City"),
                              alt.Tooltip("state:N", title="State"),
                              alt.Tooltip("revenue:Q", title="Revenue, US$ m", format=",.0f")])
             .project(type="albersUsa").properties(name="hq_points"))
-    plot = alt.layer(states, dots).properties(width=WIDTH, height=round(WIDTH * 0.62))
+    labels = platform_labels(hq)
+    written = []
+    for side, align, dx in (("right", "left", 7), ("left", "right", -7)):
+        base = alt.Chart(labels[labels["side"] == side]).encode(
+            longitude="longitude:Q", latitude="latitude:Q", text="label:N").project(type="albersUsa")
+        style = {"align": align, "dx": dx, "baseline": "middle", "fontSize": LABEL_FONT, "lineBreak": "\n",
+                 "lineHeight": LABEL_LINE}
+        written += [base.mark_text(**style, stroke="white", strokeWidth=3, strokeJoin="round", fill="white")
+                    .properties(name=f"hq_halo_{side}"),
+                    base.mark_text(**style, fill="#222222", fontWeight="bold")
+                    .properties(name=f"hq_labels_{side}")]
+    plot = alt.layer(states, dots, *written).properties(width=WIDTH, height=round(WIDTH * MAP_ASPECT))
     text = (f"West Coast (CA, OR, WA): {west['platform']:.0f}%\nof platform firms' revenue,\n"
             f"{west['all']:.0f}% of all the list's revenue")
     head = alt.Chart(pd.DataFrame({"text": [text]})).mark_text(
         align="left", baseline="top", x=0, y=0, fontSize=12, lineBreak="\n", lineHeight=SUMMARY_LINE).encode(
         text="text:N").properties(name="hq_text", width=WIDTH, height=3 * SUMMARY_LINE + 4)
     top = state_revenue(hq).head(10)
-    bars = (alt.Chart(top).mark_bar(color=MUTED)
-            .encode(y=alt.Y("state:N", title=None, sort="-x"), x=alt.X("revenue:Q", title="Revenue, US$ m"),
-                    color=alt.condition(alt.FieldOneOfPredicate("state", list(WEST)), alt.value(HIGHLIGHT),
-                                        alt.value(PALETTE[0])),
+    bars = (alt.Chart(top).mark_bar()
+            .encode(y=alt.Y("state:N", title=None, sort="-x"),
+                    x=alt.X("revenue:Q", title="Revenue, US$ m", axis=_x_axis()),
+                    color=alt.condition(alt.FieldOneOfPredicate("state", list(WEST)), alt.value(WEST_COLOUR),
+                                        alt.value(MUTED)),
                     tooltip=[alt.Tooltip("state:N", title="State"), alt.Tooltip("firms:Q", title="Headquarters"),
                              alt.Tooltip("revenue:Q", title="Revenue, US$ m", format=",.0f"),
                              alt.Tooltip("share:Q", title="Share of the list, %", format=".1f")])
             .properties(name="hq_state_bars", width=WIDTH, height=alt.Step(14),
-                        title=alt.Title("The ten states with most revenue", fontSize=12)))
-    chart = alt.vconcat(head, plot, bars, spacing=10).resolve_scale(color="independent")
+                        title=alt.Title(["The ten states with the most revenue;", "West Coast states in reddish purple"],
+                                        fontSize=12, anchor="start")))
+    chart = (alt.vconcat(head, plot, bars, spacing=12).resolve_scale(color="independent")
+             .resolve_legend(size="independent", color="independent"))
     # The outlines join the spec's named datasets last: Altair deep-copies inline values each time a chart is
     # combined, which for the TopoJSON costs more than drawing the rest of the figure.
     chart.datasets = {ATLAS_DATA: topo}
@@ -442,13 +570,14 @@ def hq_figure(inputs: Inputs):
     hq = headquarters(inputs)
     return figure(
         hq_chart(hq, atlas()),
-        title="Where US headquarters are: Fortune 500, 2017",
+        title=HQ_TITLE,
         csv=[("hq_points_1_marks", {"name": "firm", "city": "city", "state": "state", "latitude": "latitude_degrees",
                                     "longitude": "longitude_degrees", "revenue": "revenue_usd_million",
                                     "platform": "platform_firm"})],
         description=("Each dot is a headquarters of the 2017 Fortune 500, sized by revenue (US$ million, "
-                     "fiscal 2016); platform firms of data/platform_firms.csv in orange. Above: the West Coast's "
-                     "share of the platform firms' revenue. Below: the ten states with the most revenue, the West "
-                     "Coast in red. Alaska and Hawaii are drawn below the other states."),
+                     "fiscal 2016); platform firms of data/platform_firms.csv in orange and named, other firms in "
+                     "blue. Above: the West Coast's share of the platform firms' revenue. Below: the ten states "
+                     "with the most revenue, the West Coast in reddish purple, other states in grey. Alaska and "
+                     "Hawaii are drawn below the other states."),
         sources=[hq],
         note="State outlines: us-atlas 3.0.1 (US Census Bureau cartographic boundaries), embedded in the chart.")
