@@ -14,7 +14,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUTURECITY_SNAPSHOTS ?= $(if $(wildcard ../shared/data/uk),$(abspath ../shared/data),)
 export FUTURECITY_SNAPSHOTS
 
-.PHONY: book test setup chromium unit reproducible benchmark stress lab clean
+.PHONY: book test setup chromium unit reproducible benchmark benchmark-embed stress lab clean
 
 book: $(STAMP)
 	$(BIN)/futurecity build
@@ -46,6 +46,10 @@ chromium:
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/build.py
+
+# How long each chapter page takes to draw its charts at their final width (needs the built book).
+benchmark-embed: $(STAMP)
+	$(BIN)/python benchmarks/embed.py
 
 # The README's papermill command, verbatim, 30 times per chapter (widgets on; minutes, so not part of make test).
 stress: $(STAMP)

@@ -1,11 +1,12 @@
-/* The book's charts at the width of their column.
+/* The book's charts at the width of their column, each drawn once.
  *
- * futurecityEmbed(el, spec, options) draws a Vega-Lite spec with the vendored vega-embed into `el` (a block as
- * wide as its figure's column), then sizes it to that width: every view with a numeric width grows or shrinks by the same number of pixels until
- * the whole SVG (axes, legends, badge lines included) is exactly as wide as the column, between MIN_PLOT and
- * MAX_PLOT pixels of plot. Titles are wrapped into lines that leave room for the chart's menu button. The
- * chart is drawn again when its column changes width (a phone turned sideways, a sidebar opened), keeping the
- * reader's control settings.
+ * futurecityEmbed(el, spec, options) compiles a Vega-Lite spec once, with its title wrapped into lines that leave
+ * room for the chart's menu button, and draws it once with the vendored vega-embed into `el` (a block as wide as
+ * its figure's column). It then sizes the live view to that width through its width signals: every view with a
+ * numeric width grows or shrinks by the same number of pixels until the whole SVG (axes, legends, badge lines
+ * included) is exactly as wide as the column, between MIN_PLOT and MAX_PLOT pixels of plot. When the column
+ * changes width (a phone turned sideways, a sidebar opened) the same view is re-fitted, its title re-wrapped, so
+ * the reader's control settings stay as they were.
  */
 (function () {
   'use strict';
@@ -13,7 +14,8 @@
   var MENU = 40;        // room the menu button takes at the top right of a chart
   var MIN_PLOT = 80;    // no plot is drawn narrower than this
   var MAX_PLOT = 900;   // nor wider than this
-  var PASSES = 3;       // re-fits after the first drawing (the axes' own widths settle in one or two)
+  var PASSES = 8;       // re-fits of the live view after the drawing (the axes' own widths settle in one or two; a
+                        // badge line or legend wider than the plots takes a few more before the plots pass it)
   var measure = document.createElement('canvas').getContext('2d');
 
   function copy(x) { return JSON.parse(JSON.stringify(x)); }
@@ -30,16 +32,6 @@
     }
     if (spec.spec) sizedViews(spec.spec, share, out);
     return out;
-  }
-
-  function setWidths(spec, base, delta) {
-    var views = sizedViews(spec, 1, []), clamped = false;
-    views.forEach(function (v, i) {
-      var w = Math.round(base[i] + delta * v.share);
-      if (w < MIN_PLOT || w > MAX_PLOT) clamped = true;
-      v.view.width = Math.max(MIN_PLOT, Math.min(MAX_PLOT, w));
-    });
-    return clamped;
   }
 
   // A title's words in lines no wider than `width` pixels in the title's font.
@@ -67,15 +59,6 @@
     }
   }
 
-  // The current values of the chart's variable parameters (its controls), to carry over to a new drawing.
-  function controlValues(spec, view) {
-    var values = {};
-    (spec.params || []).forEach(function (p) {
-      if (!p.select) { try { values[p.name] = view.signal(p.name); } catch (e) { /* not a signal here */ } }
-    });
-    return values;
-  }
-
   // The menu button is named after the chart (vega-embed gives it only a title); its icon is decoration.
   function labelMenu(el, options) {
     var summary = el.querySelector('summary');
@@ -91,27 +74,109 @@
     return svg ? svg.getBoundingClientRect().width : 0;
   }
 
+  // Marks each sized view's width with its own binary fraction, so that every view keeps a width signal of its own
+  // in the compiled Vega spec (Vega-Lite merges equal widths into one) and each signal is found by its value.
+  function tagWidths(spec, widths) {
+    sizedViews(spec, 1, []).forEach(function (v, i) { v.view.width = widths[i] + (i + 1) / 1024; });
+  }
+
+  // The compiled spec's width signals, one per sized view in sizedViews order (null where none was found), each
+  // set back to its whole number of pixels.
+  function widthSignals(vg, widths) {
+    var names = widths.map(function () { return null; });
+    function claim(value, name) {
+      for (var i = 0; i < widths.length; i++) {
+        if (names[i] === null && value === widths[i] + (i + 1) / 1024) { names[i] = name; return widths[i]; }
+      }
+      return value;
+    }
+    if (typeof vg.width === 'number') vg.width = claim(vg.width, 'width');
+    (vg.signals || []).forEach(function (sig) {
+      if (typeof sig.value === 'number' && /(^|_)width$/.test(sig.name)) sig.value = claim(sig.value, sig.name);
+    });
+    return names;
+  }
+
+  // The compiled title's text and subtitle as signals, so that a new column width re-wraps them on the live view.
+  function titleSignals(vg) {
+    var title = vg.title, names = {};
+    if (!title || typeof title !== 'object') return names;
+    vg.signals = vg.signals || [];
+    [['text', 'fc_title_text'], ['subtitle', 'fc_title_subtitle']].forEach(function (pair) {
+      var value = title[pair[0]];
+      if (value === undefined || (value && value.signal)) return;
+      vg.signals.push({name: pair[1], value: value});
+      title[pair[0]] = {signal: pair[1]};
+      names[pair[0]] = pair[1];
+    });
+    return names;
+  }
+
+  // The column's width, for the layouts that change on narrow columns (claim badges on two lines)
+  function setColumnWidth(s, avail) {
+    (s.params || []).forEach(function (p) { if (p.name === 'fc_width') p.value = Math.round(avail); });
+  }
+
+  function hasSignal(view, name) {
+    try { view.signal(name); return true; } catch (e) { return false; }
+  }
+
+  // Draws the chart once: the spec is compiled once with the widths and title lines of the column it opens in,
+  // embedded once, then fitted (and later re-fitted) by setting the live view's width and title signals.
   function futurecityEmbed(el, spec, options) {
     var figure = el.parentElement;
     var base = sizedViews(spec, 1, []).map(function (v) { return v.view.width; });
-    var current = null, delta = 0, lastWidth = -1, values = {}, busy = Promise.resolve();
+    var view = null, names = [], titles = {}, delta = 0, lastWidth = -1, busy = Promise.resolve();
 
-    function draw(avail) {
-      var s = copy(spec);
-      (s.params || []).forEach(function (p) { if (p.name in values) p.value = values[p.name]; });
+    function widthsFor(d) {
+      var clamped = false;
+      var widths = sizedViews(spec, 1, []).map(function (v, i) {
+        var w = Math.round(base[i] + d * v.share);
+        if (w < MIN_PLOT || w > MAX_PLOT) clamped = true;
+        return Math.max(MIN_PLOT, Math.min(MAX_PLOT, w));
+      });
+      return {widths: widths, clamped: clamped};
+    }
+
+    function titleLines(avail) {
+      var s = {title: copy(spec.title), config: spec.config};
       wrapTitle(s, Math.max(MIN_PLOT, avail - MENU));
-      var clamped = setWidths(s, base, delta);
-      if (current) { values = controlValues(spec, current.view); current.finalize(); }
-      (s.params || []).forEach(function (p) { if (p.name in values) p.value = values[p.name]; });
-      // the column's width, for the layouts that change on narrow columns (claim badges on two lines)
-      (s.params || []).forEach(function (p) { if (p.name === 'fc_width') p.value = Math.round(avail); });
-      return vegaEmbed(el, s, options).then(function (result) {
-        current = result;
+      return s.title;
+    }
+
+    function embed(avail) {
+      var s = copy(spec), fit = widthsFor(delta);
+      wrapTitle(s, Math.max(MIN_PLOT, avail - MENU));
+      tagWidths(s, fit.widths);
+      setColumnWidth(s, avail);
+      var vg = vegaLite.compile(s).spec;
+      names = widthSignals(vg, fit.widths);
+      titles = titleSignals(vg);
+      var opts = {};
+      Object.keys(options || {}).forEach(function (k) { opts[k] = options[k]; });
+      opts.mode = 'vega';
+      return vegaEmbed(el, vg, opts).then(function (result) {
+        view = result.view;
         el.__view = result.view;  // the drawn view and its Vega spec, for tests that read its marks' data
         el.__vgSpec = result.vgSpec;
         labelMenu(el, options);
-        return clamped;
+        return fit.clamped;
       });
+    }
+
+    function resize(avail) {
+      var fit = widthsFor(delta);
+      names.forEach(function (name, i) { if (name) view.signal(name, fit.widths[i]); });
+      if (hasSignal(view, 'fc_width')) view.signal('fc_width', Math.round(avail));
+      view.resize();  // autosize runs once by itself: ask for it again, so the SVG takes the new widths
+      return view.runAsync().then(function () { return fit.clamped; });
+    }
+
+    function retitle(avail) {
+      var title = titleLines(avail);
+      if (!title || typeof title !== 'object') return;
+      if (titles.text) view.signal(titles.text, title.text);
+      if (titles.subtitle && title.subtitle !== undefined) view.signal(titles.subtitle, title.subtitle);
     }
 
     function fit() {
@@ -123,12 +188,16 @@
         var over = svgWidth(el) - avail;
         if (pass++ >= PASSES || Math.abs(over) < 1 || (clamped && over < 0)) {
           el.setAttribute('data-fitted', String(avail));
-          return current;
+          return view;
         }
         delta -= over;
-        return draw(avail).then(step);
+        return resize(avail).then(step);
       }
-      busy = busy.then(function () { return draw(avail).then(step); });
+      busy = busy.then(function () {
+        if (!view) return embed(avail).then(step);
+        retitle(avail);
+        return resize(avail).then(step);
+      });
       return busy;
     }
 

@@ -148,6 +148,38 @@ def test_a_chart_refits_when_its_column_narrows_and_keeps_the_readers_settings(b
         visit.close()
 
 
+TITLE_JS = """el => { const svg = el.querySelector('svg').getBoundingClientRect();
+  const lines = Array.from(el.querySelectorAll('svg .role-title-text text, svg .role-title-text tspan'));
+  return {lines: el.querySelectorAll('svg .role-title-text tspan').length || lines.length,
+          right: Math.max(...lines.map(t => t.getBoundingClientRect().right)) - svg.left}; }"""
+MENU = 40  # the room the embed script leaves for the menu button at the top right of a chart
+
+
+@pytest.mark.parametrize("page", chart_pages(), ids=lambda p: p.stem)
+def test_a_narrowed_column_refits_the_same_view_and_wraps_its_title_again(browser, server, page):
+    """A refit resizes the live view (no new embed) and wraps each title again, clear of the menu button."""
+    visit = Visit(browser, _url(server, page), viewport={"width": 1280, "height": 900})
+    try:
+        wait_fitted(visit.page)
+        charts = visit.page.locator(".fc-chart")
+        wide = [charts.nth(i).evaluate(TITLE_JS) for i in range(charts.count())]
+        charts.first.evaluate("el => { el.__view.__marked = true; }")
+        visit.page.set_viewport_size({"width": 390, "height": 900})
+        wait_fitted(visit.page)
+        assert charts.first.evaluate("el => el.__view.__marked === true"), \
+            f"{page.name}: the chart was embedded again (a new view) when its column narrowed"
+        for i in range(charts.count()):
+            chart, where = charts.nth(i), f"chart {i} of {page.name}"
+            narrow, client = chart.evaluate(TITLE_JS), chart.evaluate("el => el.clientWidth")
+            # the title starts after the view's padding of 5 px
+            assert narrow["right"] <= client - MENU + 6, \
+                f"{where}: its title runs under the menu button {narrow} in a {client} px column"
+            assert narrow["lines"] >= wide[i]["lines"], f"{where}: {wide[i]} lines at 1280 px, {narrow} at 390"
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
 def _luminance(rgb: str) -> float:
     parts = [float(x) for x in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
     lin = [(c / 255) / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in parts]
