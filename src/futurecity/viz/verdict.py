@@ -18,7 +18,8 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
-from futurecity.claims import rules
+from futurecity.claims import ledger, rules
+from futurecity.viz import badges
 from futurecity.viz import status as st
 from futurecity.viz.theme import WIDTH
 
@@ -27,8 +28,10 @@ ROW = 64  # pixels per claim
 LINE_TITLE, LINE_RULE, LINE_STRIP, LINE_VALUES = 0.18, 0.4, 0.62, 0.86
 HALF_BAND = 0.1  # half the band's height, in rows
 BAND, BASELINE, INK, MUTED = "#DCDCDC", "#BDBDBD", "#1A1A1A", "#595959"
-PAD = 0.1  # room left and right of a row's numbers, as a share of their range
+PAD = 0.3  # room left and right of a row's numbers, as a share of their range
 HOLLOW = "#FFFFFF"
+STATUS_WIDTH = 128  # pixels kept free at the right of a claim's name for its status (icon and word)
+NARROW = f"({badges.WIDTH_PARAM} > 0 && {badges.WIDTH_PARAM} < 520)"  # a phone: the status as icon only
 DASH = "\u2013"
 
 
@@ -82,9 +85,8 @@ def rows(results: list[dict], links: Callable[[dict], str]) -> pd.DataFrame:
             return edge if x is None else (x - lo) / (hi - lo)
 
         window = r["window"]
-        when = "" if window["start"] is None else f", {window['start']}{DASH}{window['end']}"
         if value is None:
-            value_text = ("not reproducible: " + r["note"].rstrip(".")) if not judged else (
+            value_text = "no value: no public data hold it" if not judged else (
                 "no value: the data it needs are not among those read")
         elif shown == "ours":
             value_text = f"ours: {_number(value)}"
@@ -96,6 +98,10 @@ def rows(results: list[dict], links: Callable[[dict], str]) -> pd.DataFrame:
             rule_words = f"paper: {_number(paper)}" + (
                 f"; accepted: {_number(low)} to {_number(high)}" if r["rule"]["kind"] == "within" else
                 f"; {rule_words}" if rule_words else "")
+        years_words = ("" if window["start"] is None else str(window["start"]) if window["start"] == window["end"]
+                       else f"from {window['start']} on" if window["end"] == ledger.LATEST
+                       else f"{window['start']}{DASH}{window['end']}")
+        rule_words = " \u00b7 ".join(w for w in (years_words, rule_words) if w)
         out.append({
             "order": i, "id": r["id"], "label": r["label"], "chapter": r["chapter"], "status": r["status"],
             "icon": style.icon, "status_text": style.label(r["status"]), "colour": colour,
@@ -104,7 +110,7 @@ def rows(results: list[dict], links: Callable[[dict], str]) -> pd.DataFrame:
             "x_low": at(low, 0.0) if judged else None, "x_high": at(high, 1.0) if judged else None,
             "x_value": at(value, None), "x_paper": at(paper, None),
             "x_value_label": 0.0 if value is None else at(value, None),
-            "title_text": f"{r['id']} {r['label']}{when}", "value_text": value_text, "rule_text": rule_words,
+            "title_text": f"{r['id']} {r['label']}", "value_text": value_text, "rule_text": rule_words,
             "window": "" if window["start"] is None else f"{window['start']}{DASH}{window['end']}",
             "statement": r["statement"], "href": links(r),
             "y_title": i + LINE_TITLE, "y_values": i + LINE_VALUES, "y_strip": i + LINE_STRIP,
@@ -144,19 +150,20 @@ def verdict_chart(table: pd.DataFrame, width: int = WIDTH) -> alt.LayerChart:
         shape="circle", size=110, strokeWidth=2, opacity=1, filled=False).encode(
         x=x, y=at("y_strip"), stroke=alt.Stroke("colour:N", scale=None), fill=alt.Fill("fill:N", scale=None),
         href=href, tooltip=tooltip).properties(name="verdict_values")
-    text = dict(fontSize=11, color=MUTED, baseline="middle")
+    text = dict(fontSize=11, color=MUTED, baseline="middle", limit={"expr": "width"})
     title = base.mark_text(align="left", fontSize=12, fontWeight="bold", color=INK, baseline="middle",
-                           limit={"expr": "width - 104"}).encode(
-        x=alt.datum(0, scale=xs, axis=None), y=at("y_title"), text="title_text:N", href=href)
-    status = base.mark_text(align="right", fontSize=12, fontWeight="bold", baseline="middle").encode(
-        x=alt.datum(1, scale=xs, axis=None), y=at("y_title"), text="status_text:N",
+                           limit={"expr": f"width - ({NARROW} ? 24 : {STATUS_WIDTH})"}).encode(
+        x=alt.datum(0, scale=xs, axis=None), y=at("y_title"), text="title_text:N", href=href).properties(name="verdict_titles")
+    status = base.transform_calculate(shown_status=f"{NARROW} ? datum.icon : datum.status_text").mark_text(
+        align="right", fontSize=12, fontWeight="bold", baseline="middle").encode(
+        x=alt.datum(1, scale=xs, axis=None), y=at("y_title"), text="shown_status:N",
         color=alt.Color("text_colour:N", scale=None), href=href).properties(name="verdict_status")
     rule_label = base.transform_filter("datum.rule_text != ''").mark_text(align="left", **text).encode(
-        x=alt.datum(0, scale=xs, axis=None), y=at("y_rule"), text="rule_text:N", href=href)
+        x=alt.datum(0, scale=xs, axis=None), y=at("y_rule"), text="rule_text:N", href=href).properties(name="verdict_rules")
     # a value's words start at its dot on the left half of the row and end at it on the right half
     value_left = base.transform_filter("datum.x_value_label < 0.5").mark_text(align="left", dx=-4, **text).encode(
         x=alt.X("x_value_label:Q", axis=None, scale=xs), y=at("y_values"), text="value_text:N", href=href)
     value_right = base.transform_filter("datum.x_value_label >= 0.5").mark_text(align="right", dx=4, **text).encode(
         x=alt.X("x_value_label:Q", axis=None, scale=xs), y=at("y_values"), text="value_text:N", href=href)
     return alt.layer(hit, baseline, band, paper, dots, title, status, rule_label, value_left, value_right).properties(
-        width=width, height=ROW * n)
+        width=width, height=ROW * n).add_params(alt.param(name=badges.WIDTH_PARAM, value=0))
