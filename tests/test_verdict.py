@@ -147,7 +147,7 @@ def test_links_name_the_section_that_computes_each_claim(ch6, engine):
         sec = ch6.sections[cid]
         assert sec.page.startswith(f"0{r['chapter']}-"), cid
         notebook = (conclusion.config.root() / "chapters" / sec.page.replace(".html", ".ipynb")).read_text()
-        assert sec.title.split(": ")[-1] in notebook, cid
+        assert sec.title.split(" \u2014 ")[-1] in notebook, cid
         if not sec.anchor.startswith("claim-"):
             text = dict((a, t) for a, _, t in conclusion._sections(
                 conclusion.config.root() / "chapters" / sec.page.replace(".html", ".ipynb")))[sec.anchor]

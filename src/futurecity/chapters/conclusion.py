@@ -67,7 +67,7 @@ def _sections(path) -> list[tuple[str, str, str]]:
             elif heading:
                 level, title = heading.groups()
                 h2 = title if level == "##" else h2
-                full = title if level == "##" else f"{h2}: {title}"
+                full = title if level == "##" else f"{h2} \u2014 {title}"
                 out.append([label or anchor(title), full, ""])
                 label = None
             elif out:
@@ -77,17 +77,19 @@ def _sections(path) -> list[tuple[str, str, str]]:
 
 def claim_sections(results: list[dict]) -> dict[str, Section]:
     """Each claim's section: the first section of its chapter's notebook that quotes the claim's facts
-    (``{glue:text}`c58a_...```) or names it; else the section of a claim of the same chapter read from the same
+    (``{glue:text}`c58a_...```), else the first that names it; else the section of a claim of the same chapter read from the same
     data; else the claim's row in its chapter's claims table."""
     pages = chapter_pages()
     found: dict[str, Section] = {}
     for r in results:
         page = pages[r["chapter"]]
-        key = claim_key(r["id"])
-        pattern = re.compile(rf"`{key}_|\b{re.escape(r['id'])}\b")
-        for sid, title, text in _sections(config.root() / "chapters" / page.replace(".html", ".ipynb")):
-            if not title.startswith(SKIPPED) and pattern.search(text):
-                found[r["id"]] = Section(page, sid, title)
+        sections = [s for s in _sections(config.root() / "chapters" / page.replace(".html", ".ipynb"))
+                    if not s[1].startswith(SKIPPED)]
+        # a section quoting the claim's facts computes it; one that only names it comes second
+        for pattern in (rf"`{claim_key(r['id'])}_", rf"\b{re.escape(r['id'])}\b"):
+            hit = next((Section(page, sid, title) for sid, title, text in sections if re.search(pattern, text)), None)
+            if hit:
+                found[r["id"]] = hit
                 break
     for r in results:
         if r["id"] not in found:
@@ -105,7 +107,7 @@ def claim_sections(results: list[dict]) -> dict[str, Section]:
 
 def status_counts(results: list[dict]) -> dict[str, Fact]:
     """``n_claims`` and, per status, ``n_<status>``: how many claims of the ledger the engine gave it."""
-    out = {"n_claims": Fact(len(results), "number of claims in the ledger, all chapters", claim=None)}
+    out = {"n_claims": Fact(len(results), "number of the paper's claims this book checks, all chapters", claim=None)}
     for key, status in STATUSES.items():
         n = sum(r["status"] == status for r in results)
         out[f"n_{key}"] = Fact(n, f"number of claims with status '{status}', all chapters")
@@ -160,7 +162,7 @@ class Conclusion(Chapter):
             **status_counts(self.results),
             "n_later": Fact(len(self.later), "number of claims whose data hold years after the claim's window"),
             "n_chapters_with_claims": constant(len({r["chapter"] for r in self.results}),
-                                               "number of chapters with claims in the ledger"),
+                                               "number of chapters whose claims this book checks"),
         }
 
     def href(self, result: dict) -> str:
