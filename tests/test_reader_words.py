@@ -21,9 +21,7 @@ from conftest import PROJECT
 
 HTML = PROJECT / "_build" / "html"
 CHAPTERS = ["01-introduction", "02-industry-40", "03-platforms", "04-city-value", "05-prospects", "06-conclusion"]
-# Chapter 6 (the verdict) is being rewritten as a whole by the verdict brief (issue 20, item 1), which owns its words.
-REWRITTEN_ELSEWHERE = {"06-conclusion": "chapter 6 is rewritten by the verdict brief (issue 20, item 1), which "
-                                        "owns its reader text"}
+REWRITTEN_ELSEWHERE: dict[str, str] = {}  # a page whose words are being rewritten, with the reason it is skipped
 
 # words about how the book is built, not about the paper, the data or the code
 BUILD_WORDS = [
@@ -54,10 +52,6 @@ def reader_text(page: Path) -> str:
     article = soup.select_one("article.bd-article") or soup.select_one("main")
     assert article is not None, f"{page.name}: no article"
     for node in article.select("script, style, .cell_input, a.headerlink, button"):
-        node.decompose()
-    # The claims tables' Vintage column is written by src/futurecity/viz/tables.py and the claims engine, which
-    # the verdict brief (issue 20, item 1) rewrites to name releases as a reader knows them: not read here yet.
-    for node in article.select("table.fc-claims td.fc-col-vintage"):
         node.decompose()
     for tip in article.select(".fc-fact-tip"):
         for line in tip.select(".fc-fact-line")[1:]:
