@@ -188,8 +188,7 @@ def test_download_copy_has_no_absolute_path(tmp_path):
 
 
 def test_source_blocks_of_the_data_page():
-    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
-    import futurecity_site
+    from futurecity.site import sources as futurecity_site
 
     import yaml
     for source in yaml.safe_load((PROJECT / "data" / "sources.yml").read_text())["sources"]:

@@ -175,21 +175,17 @@ def test_the_provenance_record_is_the_facts_own():
 
 
 def test_the_vintage_line_drops_only_the_ids_of_the_facts_own_sources():
-    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
-    import futurecity_site
+    from futurecity.site import facts as site
 
     two = "berd_release_2017: BERD 2017 release (ONS); gdp_deflator: ONS release of 30 June 2025"
-    assert futurecity_site._vintage_text(two, ["berd_release_2017", "gdp_deflator"]) == \
+    assert site._vintage_text(two, ["berd_release_2017", "gdp_deflator"]) == \
         "BERD 2017 release (ONS); ONS release of 30 June 2025"
-    assert futurecity_site._vintage_text("other: x; a: y: z", ["a"]) == "other: x; y: z"
+    assert site._vintage_text("other: x; a: y: z", ["a"]) == "other: x; y: z"
 
 
 def test_the_website_reads_the_record_under_the_key_the_chapters_glue_it():
-    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
-    try:
-        site = importlib.import_module("futurecity_site")
-    finally:
-        sys.path.remove(str(PROJECT / "_templates" / "sphinxext"))
+    from futurecity.site import facts as site
+
     assert site.PROVENANCE_KEY == common.PROVENANCE_KEY
 
 
@@ -356,9 +352,7 @@ def test_a_pasted_name_with_no_fact_fails_the_build_and_a_fact_links_its_source(
     shutil.copy(PROJECT / "data" / "sources.yml", book / "data" / "sources.yml")
     (book / "_futurecity_data_use.json").write_text("{}", encoding="utf-8")
     (book / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(PROJECT / '_templates' / 'sphinxext')!r})\n"
-        "extensions = ['myst_nb', 'futurecity_site']\n"
+        "extensions = ['myst_nb', 'futurecity.site.sources', 'futurecity.site.facts']\n"
         "nb_execution_mode = 'off'\n", encoding="utf-8")
     (book / "index.md").write_text("# Book\n\n```{toctree}\ngood\nunknown\nbare\ndata\n```\n", encoding="utf-8")
     (book / "data.md").write_text("# Data\n\n```{futurecity-sources}\n```\n", encoding="utf-8")
