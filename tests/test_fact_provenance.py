@@ -146,11 +146,11 @@ def page_facts(doc: str) -> _Facts:
 
 @cache
 def data_page_sources() -> dict[str, str]:
-    """{anchor on the Data page: the source id its block names}."""
+    """{anchor on the Data page: the source id whose entry it opens}."""
     text = (HTML / "data-sources.html").read_text(encoding="utf-8")
-    blocks = re.findall(r'<div class="fc-source[^"]*" id="([^"]+)">\s*<p><strong>[^<]*</strong> \('
-                        r'<code[^>]*><span class="pre">([^<]+)</span>', text)
-    return dict(blocks)
+    entries = re.findall(r'<section class="fc-source" id="([^"]+)">', text)
+    by_anchor = {"source-" + sid.replace("_", "-"): sid for sid in registry.sources()}
+    return {a: by_anchor[a] for a in entries}
 
 
 # --- the tests ------------------------------------------------------------------------------------------------
