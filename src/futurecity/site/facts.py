@@ -2,11 +2,14 @@
 _config.yml).
 
 The role ``{glue:text}``, given the chapter's provenance record (glued by ``futurecity.chapters.common.glue``
-beside the facts' values), pastes the value as a focusable element with a popover (CSS in futurecity.css, Escape
-in futurecity-facts.js): the sources' titles and publishers, each linked to its entry on the Data page (named
-unlinked in a book built without that page), the vintage, the computation in one line and, for a claim's value,
-the claim's id and status. A quoted name with no provenance is a warning, so an error of the build (warnings are
-errors).
+beside the facts' values), pastes a value computed from data as a focusable element with a popover (CSS in
+futurecity.css and futurecity-site.css, Escape in futurecity-facts.js): the sources' titles and publishers, each
+linked to its entry on the Data page (named unlinked in a book built without that page), the vintage, the
+computation in one line and, for a claim's value, the claim's id and status. A value that comes from no data (a
+constant of the book, such as the years of a window or one of its own counts, or the paper's own figure) is
+pasted as plain text, with no mark and no popover. A quoted name with no provenance is a warning, so an error of
+the build (warnings are errors). The popovers' words are kept out of the search index (Sphinx's index skips
+:class:`fact_tip`; futurecity-facts.js leaves them out of the results' snippets), so a search finds the prose.
 """
 
 from __future__ import annotations
@@ -38,8 +41,15 @@ class fact_value(nodes.inline):
     """The number as pasted, focusable, described by its popover."""
 
 
-class fact_tip(nodes.inline):
-    """The popover: one line each for the sources, vintage, computation and claim."""
+class fact_plain(nodes.inline):
+    """A quoted number that comes from no data (a year of a window, one of the book's own counts, the paper's own
+    figure): pasted as plain text, with no mark and no popover (a ``span.fc-fact-plain``)."""
+
+
+class fact_tip(nodes.comment):
+    """The popover: one line each for the sources, vintage, computation and claim. A comment to Sphinx, whose
+    search indexer skips comments, so that the popovers' words stay out of the search index (it is written as a
+    span with its links, see :func:`_visit_fact_tip`)."""
 
 
 def _vintage_text(vintage: str, sources: list[str]) -> str:
@@ -78,6 +88,10 @@ class FactTextRole(PasteTextRole):
         if unknown:
             return [], [glue_warning(f"{key!r} names sources missing from data/sources.yml: {unknown}",
                                      self.document, self.line)]
+        if not record[key]["sources"]:  # no data read: no popover, nothing to explain
+            node = fact_plain("", "", *pasted[0].children, classes=pasted[0]["classes"] + ["fc-fact-plain"], key=key)
+            self.set_source_info(node)
+            return [node], []
         tip = self._tip(key, record[key], registry, env.docname)
         value = fact_value("", "", *pasted[0].children, classes=pasted[0]["classes"] + ["fc-fact-value"],
                            describedby=tip["ids"][0])
@@ -92,22 +106,18 @@ class FactTextRole(PasteTextRole):
         while tip_id in self.document.ids:
             n += 1
             tip_id = f"{base}-{n}"
-        # the Fact's words as they are (no curly quotes), as in the notebook
-        tip = fact_tip(classes=["fc-fact-tip"], ids=[tip_id], support_smartquotes=False)
+        # the Fact's words as they are (no curly quotes: Sphinx leaves a comment's text alone), as in the notebook
+        tip = fact_tip(classes=["fc-fact-tip"], ids=[tip_id])
         self.document.ids[tip_id] = tip
-        if prov["sources"]:
-            links = []
-            for i, sid in enumerate(prov["sources"]):
-                src = registry[sid]
-                links += [nodes.Text("; ")] if i else []
-                links.append(addnodes.pending_xref("", nodes.inline(text=str(src["title"])), refdomain="std",
-                                                   reftype="ref", reftarget=source_anchor(sid), refexplicit=True,
-                                                   refwarn=True, refdoc=docname, futurecity_source=sid))
-                links.append(nodes.Text(f", {src['publisher']}"))
-            tip += _line("Source" if len(prov["sources"]) == 1 else "Sources", *links)
-        else:
-            tip += _line("Source", nodes.Text("no data read: " + (
-                "the paper's own figure" if prov["claim"] else "a definition or count of this book")))
+        links = []  # a fact with no data read has no popover: every popover names its sources
+        for i, sid in enumerate(prov["sources"]):
+            src = registry[sid]
+            links += [nodes.Text("; ")] if i else []
+            links.append(addnodes.pending_xref("", nodes.inline(text=str(src["title"])), refdomain="std",
+                                               reftype="ref", reftarget=source_anchor(sid), refexplicit=True,
+                                               refwarn=True, refdoc=docname, futurecity_source=sid))
+            links.append(nodes.Text(f", {src['publisher']}"))
+        tip += _line("Source" if len(prov["sources"]) == 1 else "Sources", *links)
         if prov["vintage"]:
             tip += _line("Vintage", nodes.Text(_vintage_text(prov["vintage"], prov["sources"])))
         tip += _line("Computed", nodes.Text(prov["about"]))
@@ -155,6 +165,7 @@ def _depart_span(self, node):
 def setup(app):
     app.add_role_to_domain("glue", "text", FactTextRole(), override=True)
     app.connect("missing-reference", _unlinked_without_data_page)
-    for kind, visit in ((fact, _visit_fact), (fact_value, _visit_fact_value), (fact_tip, _visit_fact_tip)):
+    for kind, visit in ((fact, _visit_fact), (fact_plain, _visit_fact), (fact_value, _visit_fact_value),
+                        (fact_tip, _visit_fact_tip)):
         app.add_node(kind, html=(visit, _depart_span))
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
