@@ -5,8 +5,8 @@
  *
  * On the search page it also makes each result's snippet from the page's prose: Sphinx takes the text of the
  * whole main column, with the page's buttons ("... .ipynb .pdf"), its contents list and every popover glued to
- * its number; here only the article is read, without popovers, headings' "#" links or code, and table cells,
- * list items and paragraphs are kept apart by a space.
+ * its number; here only the article is read, without popovers, headings' "#" links, code or the source lines of
+ * chart captions (each on the Data page), and table cells, list items and paragraphs are kept apart by a space.
  */
 (function () {
   'use strict';
@@ -42,7 +42,8 @@
     }
   }
 
-  var LEFT_OUT = '.fc-fact-tip, .headerlink, script, style, .cell_input, .bd-toc, .prev-next-area, figure .vega-embed';
+  var LEFT_OUT = '.fc-fact-tip, .headerlink, script, style, .cell_input, .bd-toc, .prev-next-area, figure .vega-embed, ' +
+    '.fc-sources, .fc-data-link';  // a chart's caption keeps its description, not its source lines
   var APART = 'p, li, td, th, dt, dd, h1, h2, h3, h4, h5, h6, caption, figcaption, summary, br';
 
   function prose(htmlString, anchor) {
