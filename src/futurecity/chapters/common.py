@@ -12,7 +12,7 @@ from futurecity.data import registry
 from futurecity.facts import Fact, constant
 
 # The glue key of a chapter's provenance record (:func:`provenance`): the website shows each quoted number's
-# provenance from it (_templates/sphinxext/futurecity_site.py).
+# provenance from it (futurecity.site.facts).
 PROVENANCE_KEY = "futurecity_provenance"
 
 
