@@ -280,7 +280,7 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
     if source == "boe":
         y = alt.Y("value:Q", title=None, axis=Y_AXIS)  # the unit is in the panel's title
     else:  # the unit above the axis, level with the texts' left edge
-        y = alt.Y("value:Q", title=f"Balance of trade, % of {what} (below 0: deficit)", axis=UNIT_AXIS)
+        y = alt.Y("value:Q", title=f"Trade balance, % of {what}", axis=UNIT_AXIS)
     rows = (alt.Chart().transform_filter(f"datum.source == '{source}'")
             .transform_calculate(state="datum.value < 0 ? 'deficit' : 'surplus or balance'",
                                  counted=f"datum.year >= {start} && datum.year <= {end} ? 1 : 0"))
@@ -401,7 +401,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
         x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=6),
                   scale=alt.Scale(domain=[int(frame["year"].min()), int(frame["year"].max())], nice=False))
         y = (alt.Y("value:Q", title=None, axis=Y_AXIS) if frame is boe else
-             alt.Y("value:Q", title=f"Balance of trade, % of {what} (below 0: deficit)", axis=UNIT_AXIS))
+             alt.Y("value:Q", title=f"Trade balance, % of {what}", axis=UNIT_AXIS))
         band = alt.Chart(pd.DataFrame({"x1": [start - 0.5], "x2": [last + 0.5]})).mark_rect(
             color=MUTED, opacity=0.25).encode(x="x1:Q", x2="x2:Q")
         zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
