@@ -241,7 +241,8 @@ def test_each_csv_is_a_tidy_table_named_in_words_with_units(book_csvs):
         for col in table.columns:
             assert not col.startswith("_") and not col.endswith("_sort_index") and col != "mark", (name, col)
             assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", col), (name, col)
-            if pd.api.types.is_numeric_dtype(table[col]) and not table[col].isna().all():
+            per_claim = {"claim", "status"} <= set(table.columns)  # the verdict: each row in its claim's own unit
+            if pd.api.types.is_numeric_dtype(table[col]) and not table[col].isna().all() and not per_claim:
                 assert col in PLAIN_NUMBERS or col.endswith(UNITS), f"{name}: {col} names no unit"
         assert not table.duplicated().any(), f"{name}: duplicated rows\n{table[table.duplicated(keep=False)]}"
         for col in [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]:
