@@ -8,6 +8,8 @@
  *   which is no list item).
  * - A URL or file name in a table or definition list may break after a slash and before a dot or an underscore
  *   (as a typesetter breaks it), never in the middle of one of its words.
+ * - A table wider than its column (between a phone's cards and a laptop's wide layout) scrolls sideways in its
+ *   own box: that box is then a named region the keyboard can reach and scroll.
  */
 (function () {
   'use strict';
@@ -66,13 +68,32 @@
     });
   }
 
+  function scrollableTables(root) {
+    root.querySelectorAll('.fc-table-wrap').forEach(function (wrap) {
+      var caption = wrap.querySelector('caption');
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.setAttribute('tabindex', '0');
+        wrap.setAttribute('role', 'region');
+        wrap.setAttribute('aria-label', caption ? caption.textContent.trim() : 'Table');
+      } else if (wrap.getAttribute('role') === 'region') {
+        ['tabindex', 'role', 'aria-label'].forEach(function (a) { wrap.removeAttribute(a); });
+      }
+    });
+  }
+
   function fix() {
     nameByVisibleText(document);
     listBibliography(document);
     addLineBreaks(document);
+    scrollableTables(document);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fix);
   else fix();
   window.addEventListener('load', fix);
+  var timer = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { scrollableTables(document); }, 150);
+  });
 })();
