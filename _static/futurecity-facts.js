@@ -1,7 +1,12 @@
-/* The popovers of the numbers the prose quotes (span.fc-fact, written by futurecity_site.py; shown by
+/* The popovers of the numbers the prose quotes (span.fc-fact, written by futurecity.site.facts; shown by
  * futurecity.css on hover and focus). This script keeps each popover inside the article's column and the window
  * (narrowed to fit, shifted left at the right edge, above its number when there is more room there) and lets
  * Escape hide whichever is open, until the reader's pointer or focus comes back to the number.
+ *
+ * On the search page it also makes each result's snippet from the page's prose: Sphinx takes the text of the
+ * whole main column, with the page's buttons ("... .ipynb .pdf"), its contents list and every popover glued to
+ * its number; here only the article is read, without popovers, headings' "#" links, code or the source lines of
+ * chart captions (each on the Data page), and table cells, list items and paragraphs are kept apart by a space.
  */
 (function () {
   'use strict';
@@ -36,6 +41,24 @@
       place(fact);
     }
   }
+
+  var LEFT_OUT = '.fc-fact-tip, .headerlink, script, style, .cell_input, .bd-toc, .prev-next-area, figure .vega-embed, ' +
+    '.fc-sources, .fc-data-link';  // a chart's caption keeps its description, not its source lines
+  var APART = 'p, li, td, th, dt, dd, h1, h2, h3, h4, h5, h6, caption, figcaption, summary, br';
+
+  function prose(htmlString, anchor) {
+    var doc = new DOMParser().parseFromString(htmlString, 'text/html');
+    var main = doc.querySelector('[role="main"] article.bd-article') || doc.querySelector('[role="main"]');
+    if (!main) return '';
+    var root = (anchor && main.querySelector(anchor)) || main;
+    root.querySelectorAll(LEFT_OUT).forEach(function (el) { el.remove(); });
+    root.querySelectorAll(APART).forEach(function (el) { el.after(doc.createTextNode(' ')); });
+    return root.textContent.replace(/\s+/g, ' ');
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    if (typeof Search !== 'undefined' && Search.htmlToText) Search.htmlToText = prose;  // eslint-disable-line no-undef
+  });
 
   document.addEventListener('focusin', open);
   document.addEventListener('mouseover', open);

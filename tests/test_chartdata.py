@@ -187,21 +187,6 @@ def test_download_copy_has_no_absolute_path(tmp_path):
     assert nbformat.writes(again) + "\n" == got
 
 
-def test_source_blocks_of_the_data_page():
-    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
-    import futurecity_site
-
-    import yaml
-    for source in yaml.safe_load((PROJECT / "data" / "sources.yml").read_text())["sources"]:
-        fields = dict(futurecity_site._source_fields(source))
-        assert fields["Publisher"] == source["publisher"] and fields["Licence"] == source["licence"]
-        if source.get("live"):
-            assert fields["URL"][1].startswith("https://")
-        if source.get("snapshot"):
-            assert fields["Vintage"] == source["snapshot"]["vintage"]
-            assert fields["SHA-256"][1].startswith(source["snapshot"]["sha256"])
-
-
 # --- the book's CSVs, as a reader downloads them (the built book; make test builds it first) ---------------------
 
 HTML_DATA = PROJECT / "_build" / "html" / chartdata.DATA_DIR

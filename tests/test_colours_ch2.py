@@ -22,7 +22,7 @@ from futurecity.viz import badges
 WORDS = {"orange": {"#e69f00"}, "vermilion": {"#d55e00"}, "red": {"#d55e00"}, "green": {"#009e73"},
          "bluish green": {"#009e73"}, "blue": {"#0072b2"}, "sky blue": {"#56b4e9"}, "light blue": {"#56b4e9"},
          "yellow": {"#f0e442"}, "pink": {"#cc79a7"}, "purple": {"#cc79a7"}, "reddish purple": {"#cc79a7"},
-         "black": {"#000000"}}
+         "black": {"#000000", "#1a1a1a"}}  # the text colour #1A1A1A reads as black
 GREY_WORDS = ("grey", "gray")
 STATUS = {badges.COLOURS["reproduced"].lower(), badges.COLOURS["differs"].lower()}
 

@@ -98,10 +98,14 @@ class _Facts(html.parser.HTMLParser):
         attrs = dict(attrs)
         classes = set((attrs.get("class") or "").split())
         if tag == "span":
-            if "fc-fact" in classes:
+            if classes & {"fc-fact", "fc-fact-plain"}:
                 self.facts.append({"key": attrs.get("data-fact"), "value": "", "lines": {}, "links": [],
-                                   "describedby": None, "tip": None, "tabindex": None})
-            if "pasted-text" in classes and not any("fc-fact" in c for c in self.stack):
+                                   "describedby": None, "tip": None, "tabindex": None,
+                                   "plain": "fc-fact-plain" in classes})
+            if "fc-fact-plain" in classes:  # the pasted value itself, with no popover
+                self.facts[-1].update(tabindex=attrs.get("tabindex"))
+            if "pasted-text" in classes and not (classes & {"fc-fact-plain"}) and not any(
+                    c & {"fc-fact", "fc-fact-plain"} for c in self.stack):
                 self.stray += 1
             if "fc-fact-value" in classes:
                 self.facts[-1].update(describedby=attrs.get("aria-describedby"), tabindex=attrs.get("tabindex"))
@@ -124,7 +128,7 @@ class _Facts(html.parser.HTMLParser):
             self.link = None
 
     def handle_data(self, data):
-        if self.inside("fc-fact-value"):
+        if self.inside("fc-fact-value") or self.inside("fc-fact-plain"):
             self.facts[-1]["value"] += data
         if self.inside("fc-fact-line"):
             self.facts[-1]["lines"][None] += data
@@ -146,11 +150,11 @@ def page_facts(doc: str) -> _Facts:
 
 @cache
 def data_page_sources() -> dict[str, str]:
-    """{anchor on the Data page: the source id its block names}."""
+    """{anchor on the Data page: the source id whose entry it opens}."""
     text = (HTML / "data-sources.html").read_text(encoding="utf-8")
-    blocks = re.findall(r'<div class="fc-source[^"]*" id="([^"]+)">\s*<p><strong>[^<]*</strong> \('
-                        r'<code[^>]*><span class="pre">([^<]+)</span>', text)
-    return dict(blocks)
+    entries = re.findall(r'<section class="fc-source" id="([^"]+)">', text)
+    by_anchor = {"source-" + sid.replace("_", "-"): sid for sid in registry.sources()}
+    return {a: by_anchor[a] for a in entries}
 
 
 # --- the tests ------------------------------------------------------------------------------------------------
@@ -175,21 +179,17 @@ def test_the_provenance_record_is_the_facts_own():
 
 
 def test_the_vintage_line_drops_only_the_ids_of_the_facts_own_sources():
-    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
-    import futurecity_site
+    from futurecity.site import facts as site
 
     two = "berd_release_2017: BERD 2017 release (ONS); gdp_deflator: ONS release of 30 June 2025"
-    assert futurecity_site._vintage_text(two, ["berd_release_2017", "gdp_deflator"]) == \
+    assert site._vintage_text(two, ["berd_release_2017", "gdp_deflator"]) == \
         "BERD 2017 release (ONS); ONS release of 30 June 2025"
-    assert futurecity_site._vintage_text("other: x; a: y: z", ["a"]) == "other: x; y: z"
+    assert site._vintage_text("other: x; a: y: z", ["a"]) == "other: x; y: z"
 
 
 def test_the_website_reads_the_record_under_the_key_the_chapters_glue_it():
-    sys.path.insert(0, str(PROJECT / "_templates" / "sphinxext"))
-    try:
-        site = importlib.import_module("futurecity_site")
-    finally:
-        sys.path.remove(str(PROJECT / "_templates" / "sphinxext"))
+    from futurecity.site import facts as site
+
     assert site.PROVENANCE_KEY == common.PROVENANCE_KEY
 
 
@@ -207,9 +207,13 @@ def test_every_pasted_number_on_every_chapter_page_carries_its_facts_provenance(
     for got, (key, spec) in zip(page.facts, uses):
         fact, where = chapter.facts[key], f"{doc}: {key}"
         assert got["value"].translate(PLAIN_QUOTES) == shown(fact.value, spec), where  # prose has curly quotes
+        if not fact.sources:  # from no data (a year of a window, a count of the book, the paper's own figure)
+            assert got["plain"] and got["tip"] is None and got["tabindex"] is None and not got["lines"], where
+            continue
+        assert not got["plain"], f"{where}: a number read from data has no popover"
         assert got["tabindex"] == "0" and got["tip"] and got["describedby"] == got["tip"], where
         lines = dict(got["lines"])
-        label = {0: "Source", 1: "Source"}.get(len(fact.sources), "Sources")
+        label = "Source" if len(fact.sources) == 1 else "Sources"
         source_line = lines.pop(label, None)
         assert source_line is not None, f"{where}: no {label!r} line in {got['lines']}"
         assert lines == expected_lines(fact, status.get(fact.claim)), where
@@ -228,9 +232,8 @@ def test_every_pasted_number_on_every_chapter_page_carries_its_facts_provenance(
         for sid in fact.sources:
             src = registry.get(sid)
             assert linked[sid] == src.title and f"{src.title}, {src.publisher}" in source_line, where
-        if not fact.sources:
-            assert source_line.startswith("no data read"), where
-    assert len({f["tip"] for f in page.facts}) == len(page.facts), f"{doc}: popover ids repeat"
+    tips = [f["tip"] for f in page.facts if not f["plain"]]
+    assert len(set(tips)) == len(tips), f"{doc}: popover ids repeat"
 
 
 # --- in Chromium ----------------------------------------------------------------------------------------------
@@ -325,6 +328,48 @@ def test_chapter5_tab_to_a_claims_value_shows_its_source_vintage_and_status_and_
         visit.close()
 
 
+MARK_JS = """() => {
+  const weight = el => Number(getComputedStyle(el).fontWeight), link = document.createElement('a');
+  link.href = '#'; document.querySelector('.bd-article p').appendChild(link);
+  const linkColour = getComputedStyle(link).color; link.remove();
+  const marked = Array.from(document.querySelectorAll('.bd-article .fc-fact-value')).map(el => {
+    const cs = getComputedStyle(el), around = el.closest('.fc-fact').parentElement;  // bold only in bold text
+    return {weight: weight(el), around: weight(around), line: cs.textDecorationLine, style: cs.textDecorationStyle,
+            colour: cs.textDecorationColor, tab: el.tabIndex}; });
+  const plain = Array.from(document.querySelectorAll('.bd-article .fc-fact-plain')).map(el => {
+    const around = el.parentElement;
+    const inner = el.querySelector('.pasted-text') || el;
+    return {weight: weight(inner), around: weight(around), line: getComputedStyle(inner).textDecorationLine,
+            tab: el.tabIndex, tip: !!el.querySelector('.fc-fact-tip')}; });
+  return {linkColour, marked, plain}; }"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_only_numbers_read_from_data_are_marked_and_the_mark_is_lighter_than_bold(browser, server, doc):  # noqa: F811
+    """A number from data: the text's own weight, a thin dotted underline in the link colour, focusable. A number
+    from no data: plain text, not focusable, no popover."""
+    from test_browser import Visit, _url
+
+    chapter = opened(doc)
+    with_data = [k for k, _ in prose_uses(doc) if chapter.facts[k].sources]
+    visit = Visit(browser, _url(server, HTML / f"{doc}.html"), viewport={"width": 1280, "height": 800})
+    try:
+        got = visit.page.evaluate(MARK_JS)
+        assert len(got["marked"]) == len(with_data), doc
+        assert len(got["plain"]) == len(prose_uses(doc)) - len(with_data), doc
+        assert sum(m["weight"] < 600 for m in got["marked"]) > len(got["marked"]) / 2, doc  # mostly in plain text
+        for mark in got["marked"]:
+            assert mark["weight"] == mark["around"], f"{doc}: {mark}"
+            assert mark["line"] == "underline" and mark["style"] == "dotted", f"{doc}: {mark}"
+            assert mark["colour"] == got["linkColour"] and mark["tab"] == 0, f"{doc}: {mark}"
+        for plain in got["plain"]:
+            assert plain["weight"] == plain["around"] and plain["line"] == "none", f"{doc}: {plain}"
+            assert plain["tab"] == -1 and not plain["tip"], f"{doc}: {plain}"
+    finally:
+        visit.close()
+
+
 # --- the extension itself, on a tiny book -------------------------------------------------------------------
 
 def _glued(name: str, value) -> dict:
@@ -356,9 +401,7 @@ def test_a_pasted_name_with_no_fact_fails_the_build_and_a_fact_links_its_source(
     shutil.copy(PROJECT / "data" / "sources.yml", book / "data" / "sources.yml")
     (book / "_futurecity_data_use.json").write_text("{}", encoding="utf-8")
     (book / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(PROJECT / '_templates' / 'sphinxext')!r})\n"
-        "extensions = ['myst_nb', 'futurecity_site']\n"
+        "extensions = ['myst_nb', 'futurecity.site.sources', 'futurecity.site.facts']\n"
         "nb_execution_mode = 'off'\n", encoding="utf-8")
     (book / "index.md").write_text("# Book\n\n```{toctree}\ngood\nunknown\nbare\ndata\n```\n", encoding="utf-8")
     (book / "data.md").write_text("# Data\n\n```{futurecity-sources}\n```\n", encoding="utf-8")
@@ -381,6 +424,7 @@ def test_a_pasted_name_with_no_fact_fails_the_build_and_a_fact_links_its_source(
     good = _Facts()
     good.feed((tmp_path / "out" / "good.html").read_text(encoding="utf-8"))
     assert good.stray == 0 and [f["key"] for f in good.facts] == ["growth", "year"]
+    assert not good.facts[0]["plain"] and good.facts[1]["plain"]  # a year of the window is plain text
     first = good.facts[0]
     assert first["value"] == "1.2" and first["lines"]["Claim"] == "C5-8a, status: differs"
     assert first["lines"]["Computed"] == growth.about and first["lines"]["Vintage"] == "a release"

@@ -1,7 +1,8 @@
 """The package's layers: modules import downwards only, with no cycle anywhere (imports inside functions count).
 
 Layers, bottom to top: errors, config, files, reads, facts -> data -> claims -> viz -> topics -> chapters ->
-book, cli. The graph is read from the source with :mod:`ast`, independently of the package's own tools.
+book, cli and site (the website's Sphinx extensions, which Sphinx loads by name from _config.yml). The graph is read
+from the source with :mod:`ast`, independently of the package's own tools.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ LAYERS = [
     {"futurecity.viz"},
     {"futurecity.topics"},
     {"futurecity.chapters"},
-    {"futurecity.book", "futurecity.cli", "futurecity.__main__"},
+    {"futurecity.book", "futurecity.cli", "futurecity.__main__", "futurecity.site"},
 ]
 
 
@@ -104,3 +105,19 @@ def test_the_claims_engine_and_data_layer_import_no_topic(engine):
     offenders = [f"{m} imports {t}" for m, targets in graph().items() if m.startswith(engine)
                  for t in targets if t.startswith(("futurecity.topics", "futurecity.chapters", "futurecity.viz"))]
     assert offenders == []
+
+
+def test_the_sphinx_extensions_sit_on_top_alone():
+    """futurecity.site imports only itself (Sphinx loads it with no pandas or data layer), no other module
+    imports it, and _config.yml loads each of its extensions by name."""
+    import yaml
+
+    edges = graph()
+    site = {m for m in edges if m == "futurecity.site" or m.startswith("futurecity.site.")}
+    assert {"futurecity.site.facts", "futurecity.site.sources", "futurecity.site.references",
+            "futurecity.site.launch"} <= site
+    assert {t for m in site for t in edges[m]} <= site
+    assert [m for m, targets in edges.items() if m not in site and targets & site] == []
+    config = yaml.safe_load((PROJECT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]
+    assert {m for m in site if m != "futurecity.site"} <= set(config["config"]["extensions"])
+    assert "local_extensions" not in config and not (PROJECT / "_templates" / "sphinxext").exists()

@@ -3,6 +3,7 @@ the page but kept in the notebook download, and every chart carries its sources 
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -88,12 +89,13 @@ def test_data_page_lists_every_source_with_its_chapters():
     use = json.loads((PROJECT / "_build" / "src" / "_futurecity_data_use.json").read_text(encoding="utf-8"))
     assert use, "no chapter read a source"
     for source in yaml.safe_load((PROJECT / "data" / "sources.yml").read_text(encoding="utf-8"))["sources"]:
-        block = re.search(rf'<div class="fc-source docutils container" id="source-{source["id"].replace("_", "-")}">'
-                          r"(.*?)</dl>", page, flags=re.S)
-        assert block, f"the Data page has no block for {source['id']}"
+        block = re.search(rf'<section class="fc-source" id="source-{source["id"].replace("_", "-")}">'
+                          r"(.*?)</section>", page, flags=re.S)
+        assert block, f"the Data page has no entry for {source['id']}"
         text = block.group(1)
-        assert source["publisher"].replace("&", "&amp;") in text and source["licence"] in text
+        said = html.unescape(re.sub(r"<[^>]+>", "", text))
+        assert source["publisher"] in said and source["licence"] in said
         if source.get("snapshot"):
-            assert source["snapshot"]["sha256"] in text
+            assert source["snapshot"]["sha256"] in text.split("<details", 1)[1]  # folded under the details
         for doc in use.get(source["id"], []):
             assert f'href="{doc}.html' in text, f"{source['id']}: not linked to {doc}"

@@ -59,7 +59,7 @@ def test_footer_names_edition_paper_publishers_and_licences_on_every_page():
         assert "Jupyter Book community" not in text, page.name
         footer = _footer(page)
         for words in (EDITION, "Calvin Jones and Dylan Henderson", "Industry 4.0 and Value Creation in the Future City",
-                      "MIT licence", "CC BY 4.0", "LICENSE-TEXT", "data/sources.yml", "the futurecity authors"):
+                      "MIT licence", "CC BY 4.0", "Data page", "the futurecity authors"):
             assert words in footer, f"{page.name}: footer lacks {words!r}"
         assert 'href="https://creativecommons.org/licenses/by/4.0/"' in text, page.name
         for publisher in publishers:
@@ -117,7 +117,11 @@ def test_citations_in_the_text_read_as_the_entry_they_link():
         text = page.read_text(encoding="utf-8")
         for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', text, flags=re.S):
             for anchor, shown in re.findall(r'href="[^"]*references\.html#([^"]+)"[^>]*>(.*?)</a>', span, flags=re.S):
-                assert _text(shown) == labels[anchor], f"{page.name}: {_text(shown)!r} links {labels[anchor]!r}"
+                # parenthetical "[Frey and Osborne, 2017]" links the label; narrative "Frey and Osborne [2017]"
+                # ({cite:t}) names the authors before the linked year
+                authors, year = labels[anchor].rsplit(", ", 1)
+                assert _text(shown) == labels[anchor] or (_text(shown) == year and _text(span) == f"{authors} "
+                                                          f"[{year}]"), f"{page.name}: {_text(span)!r} links {labels[anchor]!r}"
                 seen += 1
     assert seen, "no citation found in the chapters"
 
@@ -192,5 +196,71 @@ def test_one_search_box_favicon_and_logo_served_nothing_leaves_127_0_0_1(site, d
         assert page.locator("img.logo__image").first.is_visible()
         assert EDITION in page.locator(".fc-footer").inner_text()
         assert "Jupyter Book community" not in page.content()
+    finally:
+        context.close()
+
+
+# --- search: snippets from the prose -----------------------------------------------------------------------
+
+def _search_index() -> dict:
+    import json
+
+    text = (HTML / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def _words(fragment: str, shortest: int = 1) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[A-Za-z]+", _text(fragment)) if len(w) >= shortest}
+
+
+@pytest.mark.site
+def test_the_search_index_holds_the_prose_not_the_popovers():
+    """Words that a chapter's popovers alone use (not its prose, tables or captions) are not indexed for it."""
+    from sphinx.search.en import SearchEnglish
+
+    stem = SearchEnglish({}).stem
+    index = _search_index()
+    assert all(not t.endswith((".ipynb", ".md")) for t in index["titles"]), index["titles"]
+    tip = re.compile(r'<span class="fc-fact-tip"[^>]*>.*?</span></span>', flags=re.S)  # a popover: its last line
+    checked = 0
+    for n, doc in enumerate(index["docnames"]):
+        page = (HTML / f"{doc}.html").read_text(encoding="utf-8")
+        article = re.search(r'<article class="bd-article">(.*?)</article>', page, flags=re.S).group(1)
+        tips = tip.findall(article)
+        if not tips:
+            continue
+        only = {stem(w) for w in _words(" ".join(tips), 4)} - {stem(w) for w in _words(tip.sub(" ", article))}
+        for word in only:
+            docs = index["terms"].get(word, [])
+            assert n not in (docs if isinstance(docs, list) else [docs]), f"{doc}: popover word {word!r} indexed"
+            checked += 1
+    assert checked, "no popover word to check: the test would prove nothing"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, width", [("London", 1280), ("manufacturing", 390), ("computerisation", 1280)])
+def test_search_snippets_are_prose_and_the_icon_leaves_the_query_clear(site, query, width):
+    base, browser = site
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/search.html?q={query}", wait_until="load")
+        page.wait_for_function("document.querySelectorAll('#search-results li p.context').length > 0",
+                               timeout=15_000)
+        page.wait_for_timeout(500)
+        results = page.locator("#search-results li")
+        assert results.count() > 0
+        for i in range(results.count()):
+            title = results.nth(i).locator("a").first.inner_text()
+            snippet = results.nth(i).locator("p.context").inner_text()
+            assert not title.endswith((".ipynb", ".md")), title
+            for glued in (".ipynb", ".pdf", "Source:", "Computed:", "Vintage:", "Contents"):
+                assert glued not in snippet, f"{title}: snippet {snippet!r} shows {glued!r}"
+            assert query.casefold()[:6] in snippet.casefold(), f"{title}: {snippet!r}"  # a word of its stem
+        field = page.locator("article input[type=search], .bd-search-container input[type=search]").first
+        icon = page.locator(".bd-search-container .bd-search i, .bd-search-container .bd-search svg").first
+        text_left = field.evaluate("el => el.getBoundingClientRect().left + parseFloat(getComputedStyle(el)"
+                                   ".paddingLeft)")
+        assert icon.bounding_box()["x"] + icon.bounding_box()["width"] <= text_left, "the icon covers the query"
     finally:
         context.close()

@@ -186,12 +186,26 @@ def test_caption_names_sources_and_vintages(inputs):
 
 def test_every_view_fits_a_phone_column(inputs):
     """Every view has a numeric width no wider than a chapter's column (the embed script fits it to the screen)
-    and every legend is vertical."""
+    and no legend sits below the plots, far from the lines: each WDI line is named at its last year."""
     spec = {k: v for k, v in trade.trade_figure(inputs).to_dict().items() if k != "config"}
     widths = [v["width"] for v in _walk(spec, "width")]
     assert widths and all(isinstance(w, int) and w <= WIDTH for w in widths)
-    legends = [v["legend"] for v in _walk(spec, "legend") if v.get("legend")]
-    assert legends and all(lg.get("direction") == "vertical" for lg in legends)
+    assert [v["legend"] for v in _walk(spec, "legend") if v.get("legend")] == []
+
+
+def test_each_wdi_line_is_named_at_its_last_year(inputs):
+    """The end labels read the series' names at each series' own last year (the UK and US files end apart)."""
+    from vega_eval import marks
+
+    found = trade.series(inputs)
+    rows = marks(trade.trade_figure(inputs).to_dict(), [{}])[0]["trade_ends_1_marks"]
+    got = {r["series"]: (r["year"], round(r["value"], 9)) for r in rows}
+    want = {}
+    for code in trade.WDI_SOURCES:
+        frame = found[code]
+        last = frame.loc[frame["year"].idxmax()]
+        want[last["series"]] = (int(last["year"]), round(float(last["value"]), 9))
+    assert got == want
 
 
 def _walk(node, key):

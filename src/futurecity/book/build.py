@@ -228,6 +228,16 @@ def data_use(chaps: list[Chapter]) -> dict[str, list[str]]:
     return {sid: use[sid] for sid in sorted(use)}
 
 
+SITE_CODE = "_futurecity_site.sha256"  # staged beside _config.yml: the version of the book's Sphinx extensions
+
+
+def site_code() -> bytes:
+    """The sha256 of each module of :mod:`futurecity.site` (the Sphinx extensions _config.yml loads by name from
+    the installed package), one line each: staged, so that a changed extension writes every page anew."""
+    folder = Path(__file__).resolve().parents[1] / "site"
+    return "".join(f"{sha256_file(p)}  {p.name}\n" for p in sorted(folder.glob("*.py"))).encode()
+
+
 @dataclass
 class Staged:
     """The book's source as staged for Jupyter Book."""
@@ -264,7 +274,8 @@ def stage_book(project: Path, build_dir: Path, chaps: list[Chapter]) -> Staged:
                 raise FileNotFoundError(f"_toc.yml lists {doc!r} but no {doc}.md or {doc}.ipynb exists")
             wanted[stage / page.relative_to(project)] = page
     wanted[stage / DATA_USE] = (json.dumps(data_use(chaps), indent=1) + "\n").encode()
-    shared = (stage / "_static", stage / "_templates", stage / "_config.yml", stage / "_toc.yml")
+    wanted[stage / SITE_CODE] = site_code()
+    shared = (stage / "_static", stage / "_templates", stage / "_config.yml", stage / "_toc.yml", stage / SITE_CODE)
     changed = [dst for dst, src in wanted.items() if _sync(src, dst)]
     for path in list(stage.rglob("*")):  # drop pages no longer in the book
         if path.is_file() and path not in wanted:

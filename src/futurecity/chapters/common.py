@@ -12,7 +12,7 @@ from futurecity.data import registry
 from futurecity.facts import Fact, constant
 
 # The glue key of a chapter's provenance record (:func:`provenance`): the website shows each quoted number's
-# provenance from it (_templates/sphinxext/futurecity_site.py).
+# provenance from it (futurecity.site.facts).
 PROVENANCE_KEY = "futurecity_provenance"
 
 
@@ -70,14 +70,15 @@ def claim_facts(results: list[dict], ids: tuple[str, ...], values: bool = True) 
         if values:
             prov = {"sources": tuple(r["sources"]), "vintage": r["vintage_label"], "claim": cid}
             out[f"{key}_value"] = Fact(r["value"], f"{r['label']}{when}, recomputed ({r['unit']})", **prov)
-            out[f"{key}_status"] = Fact(r["status"], f"status of {cid} under its rule in the ledger", **prov)
+            out[f"{key}_status"] = Fact(r["status"], f"the verdict on {cid} under its rule", **prov)
     return out
 
 
 def data_basis(vintage: str) -> Fact:
     """The words the prose uses for the data a chapter was built on."""
-    text = ("the data pinned for this edition" if vintage == "pinned"
-            else f"the data of this build (vintage {vintage!r})")
+    text = ("the data releases this edition reads, each named under its chart" if vintage == "pinned"
+            else "the newest data releases of their publishers" if vintage == "latest"
+            else f"the data releases retrieved as {vintage}")
     return constant(text, "which vintage of the data this chapter was built on")
 
 

@@ -4,19 +4,24 @@ what newer data say about each claim."""
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
 from futurecity import config
-from futurecity.chapters.common import Chapter, claim_facts, data_basis
+from futurecity.chapters.common import Chapter, claim_facts, claim_key
 from futurecity.claims import evaluate, ledger, newer, rules
 from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, constant
 from futurecity.topics import fulltime, load_all
-from futurecity.viz import tables
+from futurecity.viz import tables, verdict
+from futurecity.viz.theme import figure
 
 CHAPTER = 6
 CLAIMS = ("C6-1",)
 STATUSES = {"reproduced": rules.REPRODUCED, "differs": rules.DIFFERS, "needs_live": rules.NEEDS_LIVE,
             "not_reproducible": rules.NOT_REPRODUCIBLE, "pending": rules.PENDING}
-OWN_SECTION = "c6-1"  # the label of this chapter's section on C6-1 (the scoreboard links there)
 
 
 def chapter_pages() -> dict[int, str]:
@@ -25,58 +30,180 @@ def chapter_pages() -> dict[int, str]:
             for p in sorted((config.root() / "chapters").glob("[0-9][0-9]-*.ipynb"))}
 
 
-def section_link(result: dict, pages: dict[int, str]) -> str:
-    """Where a claim is computed: its row in its chapter's claims table; this chapter's own claim, its section."""
-    if result["chapter"] == CHAPTER:
-        return f"#{OWN_SECTION}"
-    return f"{pages[result['chapter']]}#claim-{result['id']}"
+@dataclass(frozen=True)
+class Section:
+    """Where a claim is computed: its chapter's page, the section's anchor there and its title."""
+
+    page: str
+    anchor: str
+    title: str
+
+    def href(self, here: int = CHAPTER) -> str:
+        return f"#{self.anchor}" if self.page == chapter_pages().get(here) else f"{self.page}#{self.anchor}"
+
+
+def anchor(title: str) -> str:
+    """The id Sphinx gives a section headed ``title`` (docutils' ``make_id``): lower case, words joined by
+    hyphens, leading digits and punctuation dropped (``4.i Industry's long retreat`` ->
+    ``i-industry-s-long-retreat``)."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"^[^a-z]+", "", re.sub(r"[^a-z0-9]+", "-", text)).strip("-")
+
+
+SKIPPED = ("The claim", "What this chapter")  # the claims tables' sections and the limits: they compute nothing
+
+
+def _sections(path) -> list[tuple[str, str, str]]:
+    """The (anchor, title, text) of each section of a chapter notebook, a subsection (###) under its section's
+    title; a MyST label just above a heading (``(c6-1)=``) is that section's anchor."""
+    out, h2, label, lines = [], None, None, []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            heading = re.match(r"(#{2,3}) (.+)", line)
+            if re.fullmatch(r"\(([\w-]+)\)=", line.strip()):
+                label = line.strip()[1:-2]
+            elif heading:
+                level, title = heading.groups()
+                h2 = title if level == "##" else h2
+                full = title if level == "##" else f"{h2} \u2014 {title}"
+                out.append([label or anchor(title), full, ""])
+                label = None
+            elif out:
+                out[-1][2] += line + "\n"
+    return [tuple(x) for x in out]
+
+
+def claim_sections(results: list[dict]) -> dict[str, Section]:
+    """Each claim's section: the first section of its chapter's notebook that quotes the claim's facts
+    (``{glue:text}`c58a_...```), else the first that names it; else the section of a claim of the same chapter read from the same
+    data; else the claim's row in its chapter's claims table."""
+    pages = chapter_pages()
+    found: dict[str, Section] = {}
+    for r in results:
+        page = pages[r["chapter"]]
+        sections = [s for s in _sections(config.root() / "chapters" / page.replace(".html", ".ipynb"))
+                    if not s[1].startswith(SKIPPED)]
+        # a section quoting the claim's facts computes it; one that only names it comes second
+        for pattern in (rf"`{claim_key(r['id'])}_", rf"\b{re.escape(r['id'])}\b"):
+            hit = next((Section(page, sid, title) for sid, title, text in sections if re.search(pattern, text)), None)
+            if hit:
+                found[r["id"]] = hit
+                break
+    for r in results:
+        if r["id"] not in found:
+            kin = [found[o["id"]] for o in results if o["id"] in found and o["chapter"] == r["chapter"]
+                   and set(o["sources"]) & set(r["sources"])]
+            if kin:
+                found[r["id"]] = kin[0]
+                continue
+            page = pages[r["chapter"]]
+            titles = [t for _, t, _ in _sections(config.root() / "chapters" / page.replace(".html", ".ipynb"))
+                      if t.startswith(SKIPPED[0])]
+            found[r["id"]] = Section(page, f"claim-{r['id']}", titles[0] if titles else f"chapter {r['chapter']}")
+    return found
 
 
 def status_counts(results: list[dict]) -> dict[str, Fact]:
     """``n_claims`` and, per status, ``n_<status>``: how many claims of the ledger the engine gave it."""
-    out = {"n_claims": Fact(len(results), "number of claims in the ledger, all chapters", claim=None)}
+    out = {"n_claims": Fact(len(results), "number of the paper's claims this book checks, all chapters", claim=None)}
     for key, status in STATUSES.items():
         n = sum(r["status"] == status for r in results)
         out[f"n_{key}"] = Fact(n, f"number of claims with status '{status}', all chapters")
     return out
 
 
+def moved(value: float) -> str:
+    """A growth rate in words: ``grew by 1.2%``, ``fell by 2.7%``, ``did not change`` (to one decimal)."""
+    if round(value, 1) == 0:
+        return "did not change"
+    return f"{'grew' if value > 0 else 'fell'} by {abs(value):.1f}%"
+
+
+def verdict_title(results: list[dict]) -> str:
+    """The verdict chart's title: how many claims hold, differ, and wait for data."""
+    n = {s: sum(r["status"] == s for r in results) for s in rules.STATUSES}
+    waiting = n[rules.NEEDS_LIVE] + n[rules.PENDING]
+    held = f"{n[rules.REPRODUCED]} of the paper's {len(results)} claims hold on the data read and " + (
+        f"{n[rules.DIFFERS]} {'differs' if n[rules.DIFFERS] == 1 else 'differ'}" if n[rules.DIFFERS] else "none differs")
+    parts = []
+    if waiting:
+        parts.append(f"{waiting} await data for the paper's own years")
+    if n[rules.NOT_REPRODUCIBLE]:
+        parts.append(f"{n[rules.NOT_REPRODUCIBLE]} cannot be tested")
+    return held + ("; " + ", ".join(parts) if parts else "")
+
+
 class Conclusion(Chapter):
-    """Chapter 6: C6-1 on its window and the newest one, the scoreboard, and what newer data say."""
+    """Chapter 6: C6-1 on its window and the newest one, the verdict chart, the scoreboard, and what newer data
+    say."""
 
     def __post_init__(self):
         load_all()  # every topic's measures, so the scoreboard evaluates every claim of the ledger
         self.claims = ledger.chapter_claims()
         self.results = evaluate.evaluate(self.inputs, claims=self.claims)
+        self.sections = claim_sections(self.results)
         self.newer = newer.newer_table(self.results, self.claims, self.inputs)
+        self.later = [r for r in self.newer if newer.has_newer(r)]
         window = ledger.definition("C6-1", self.claims)["window"]
         own = [r for r in self.results if r["chapter"] == CHAPTER]
-        later = [r for r in self.newer if r["newest_end"] is not None and r["paper_end"] is not None
-                 and r["newest_end"] > r["paper_end"]]
+        ft = fulltime.facts(self.inputs, window)
+        for key in ("ft_vintage", "emp_vintage"):  # the release in a reader's words, not the publisher's codes
+            ft[key] = replace(ft[key], value=newer.reader_label(ft[key].value))
+        for key in ("emp_window", "emp_newest"):
+            ft[f"{key}_words"] = replace(ft[key], value=moved(ft[key].value))
+        rule = ledger.definition("C6-1", self.claims)["rule"]
         self.facts = {
             **claim_facts(own, CLAIMS),
-            "data_basis": data_basis(self.inputs.vintage),
-            **fulltime.facts(self.inputs, window),
+            "c61_tolerance": constant(rule["tolerance"], "the points either side of the paper's value that C6-1's "
+                                                         "rule accepts"),
+            **ft,
             **status_counts(self.results),
-            "n_windowed": Fact(len(self.newer), "number of claims of the ledger with a window of years"),
-            "n_later": Fact(len(later), "number of claims whose data hold years after the claim's window"),
+            "n_later": Fact(len(self.later), "number of claims whose data hold years after the claim's window"),
             "n_chapters_with_claims": constant(len({r["chapter"] for r in self.results}),
-                                               "number of chapters with claims in the ledger"),
+                                               "number of chapters whose claims this book checks"),
         }
 
+    def href(self, result: dict) -> str:
+        """The section (with its chart) that computes a claim, as a link from this chapter."""
+        return self.sections[result["id"]].href()
+
+    def verdict_figure(self):
+        """Every claim on one chart: the paper's value, ours, the band its rule accepts and its status, each
+        row linked to the section that computes it."""
+        frames = [f for sid in dict.fromkeys(s for c in self.claims for s in c["sources"])
+                  if (f := self.inputs.loaded(sid)) is not None]
+        chart = verdict.verdict_chart(verdict.rows(self.results, self.href))
+        return figure(
+            chart, title=verdict_title(self.results),
+            description=(
+                "One row per claim of the paper, each on its own scale: the grey band holds the values the "
+                "claim's rule accepts (for a claim with no number, its test: a fall, a rise, a rank), the black "
+                "tick is the paper's value and the dot the value recomputed here, green with a tick when the "
+                "claim is reproduced, vermilion with a cross when it differs, black otherwise; a hollow dot is "
+                "a value on fewer years than the paper's, which carries no verdict. Each row links to the "
+                "section that computes the claim."),
+            sources=frames,
+            csv=[("verdict_values_marks", {"id": "claim", "label": "about", "window": "paper_years",
+                                               "paper": "paper_value", "value": "recomputed_value",
+                                               "shown": "recomputed_on", "band_low": "accepted_from",
+                                               "band_high": "accepted_to", "status": "status"})])
+
     def scoreboard(self):
-        """Every claim of the ledger: the paper's value, the value recomputed here, vintage, status, and a link to
-        the section that computes it."""
-        pages = chapter_pages()
-        return tables.claims_table(self.results, None, links=lambda r: section_link(r, pages), caption=(
-            "Every claim of the paper: the paper's value, the value recomputed here, the vintage of the data read, "
-            "the status under the claim's rule, and where the book computes it"))
+        """Every claim of the ledger: the paper's value, the value recomputed here, the data read, status, and a
+        link to the section that computes it."""
+        return tables.claims_table(self.results, None, links=self.href,
+                                   link_text=lambda r: self.sections[r["id"]].title, caption=(
+            "Every claim of the paper: the paper's value, the value recomputed here, the data it was computed "
+            "from, the status under the claim's rule, and the section of the book that computes it"))
 
     def newer_table(self):
-        """Each claim with a window, on the paper's years and on the newest years the data read allow."""
-        return tables.newer_table(self.newer, caption=(
-            "What newer data say: each claim's measure on the paper's window and on the newest window the data "
-            "read allow, with the vintage of those data"))
+        """The claims whose data hold years after the paper's window: the measure on both windows, and the
+        change in words."""
+        return tables.newer_table(self.later, caption=(
+            "What newer data say: each claim whose data hold later years, its measure on the paper's window and "
+            "on the newest window those data allow, what changed, and the data read"))
 
 
 def open(vintage: str = "pinned", live: bool = False) -> Conclusion:  # noqa: A001  (the chapter's verb)

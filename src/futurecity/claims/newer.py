@@ -1,5 +1,6 @@
 """What newer data say: each claim's measure on the paper's window and again on the newest window the data read
-allow (from the claim's first year to the last year they hold), each with the vintage it was computed from.
+allow (from the claim's first year to the last year they hold), each with the vintage it was computed from, said
+in words (:func:`change_words`), and the vintages named as a reader knows them (:func:`reader_vintage`).
 
 The newest year is the measure's own ``latest`` when it has one; otherwise the last year its data hold, as the
 measure reports it when asked for a year beyond them (:class:`futurecity.errors.NotCovered`). Nothing here knows
@@ -8,11 +9,100 @@ a source: a live build (``vintage='latest'``) reads newer data and the same code
 
 from __future__ import annotations
 
+import calendar
+import re
+
 from futurecity.claims import evaluate, ledger, measures, rules
 from futurecity.claims.measures import Inputs
+from futurecity.data import registry
 from futurecity.errors import NeedsLiveData, NotCovered
 
 BEYOND = 9999  # a year no data hold: asking for it makes a measure report the last year it has
+DASH = "\u2013"
+
+# A publisher's dataset or series code (Nomis NM_172_1, World Bank NE.RSB.GNFS.ZS): a reader's name leaves it out.
+CODE = r"(?:\b[A-Z]{2,}(?:_\d+)+\b|\b[A-Z]{2,}(?:\.[A-Z]{2,}){2,}\b)"
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO_MONTH = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])\b(?!-)")
+
+
+def _human_dates(text: str) -> str:
+    """``2019-01-30`` -> ``30 January 2019``, ``2026-01`` -> ``January 2026`` (a range such as 2015-2020 stays)."""
+    text = _ISO_DAY.sub(lambda m: f"{int(m[3])} {calendar.month_name[int(m[2])]} {m[1]}", text)
+    return _ISO_MONTH.sub(lambda m: f"{calendar.month_name[int(m[2])]} {m[1]}", text)
+
+
+def reader_label(label: str) -> str:
+    """A vintage label in a reader's words: dates written out, and every bracket or clause that gives a
+    publisher's dataset codes left out (``WDI release of 2019-01-30 (country file; NE.RSB.GNFS.ZS 1960-2017)`` ->
+    ``WDI release of 30 January 2019``)."""
+    text = re.sub(rf"\s*\([^()]*{CODE}[^()]*\)", "", label)
+    text = re.sub(rf":\s[^();]*{CODE}[^();]*", "", text)
+    text = re.sub(rf";\s[^();]*{CODE}[^();]*", "", text)
+    text = re.sub(r"(\S)\(", r"\1 (", re.sub(r"\s{2,}", " ", text)).strip(" ;:,")
+    return _human_dates(text)
+
+
+def _labels(sources: list[str], joined: str) -> dict[str, str]:
+    """``{source: its label}`` from ``"s1: label; s2: label"`` as :func:`evaluate._vintage` joins them (a label may
+    itself hold ``; ``, so the split is at the claim's own source ids)."""
+    marks = sorted((i, s) for s in sources
+                   for i in [joined.find(f"{s}: ")] if i == 0 or (i > 1 and joined[i - 2:i] == "; "))
+    out = {}
+    for k, (i, s) in enumerate(marks):
+        end = marks[k + 1][0] - 2 if k + 1 < len(marks) else len(joined)
+        out[s] = joined[i + len(s) + 2:end]
+    return out
+
+
+def reader_vintage(result: dict) -> str:
+    """The data a claim was computed from as a reader knows them, publisher first, then each release and its date
+    (``World Bank, WDI release of 30 January 2019 and WDI release of 18 March 2020``); no registry id. An
+    em dash when nothing was read."""
+    by_publisher: dict[str, list[str]] = {}
+    for sid, label in _labels(list(result["sources"]), result.get("vintage_label") or "").items():
+        names = by_publisher.setdefault(registry.get(sid).publisher, [])
+        if (text := reader_label(label)) and text not in names:
+            names.append(text)
+    if not by_publisher:
+        return "\u2014"
+    return "; ".join(f"{pub}, {' and '.join(names)}" if names else pub for pub, names in by_publisher.items())
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def value_words(value: float, unit: str) -> str:
+    """A claim's value in its unit as a reader writes it: ``+1.2%`` (a % growth), ``-22.4 points`` (percentage
+    points), ``3rd`` (a rank), else the number to two decimals."""
+    if "rank" in unit:
+        return _ordinal(int(round(value)))
+    if unit.startswith("%"):
+        return f"{value:+.1f}%"
+    if "percentage points" in unit:
+        return f"{value:+.1f} points"
+    return f"{value:.2f}"
+
+
+def change_words(row: dict) -> str:
+    """What changed from the paper's window to the newest one, in words: ``rises from +1.2% on 2015–2019 to
+    +3.4% on 2015–2021`` (``falls``, ``stays at`` when both read the same; ``moves`` for a rank)."""
+    unit = row["unit"]
+    a, b = value_words(row["paper_value"], unit), value_words(row["newest_value"], unit)
+    old = f"{row['paper_start']}{DASH}{row['paper_end']}"
+    new = f"{row['newest_start']}{DASH}{row['newest_end']}"
+    if a == b:
+        return f"stays at {a} on {new}, as on {old}"
+    verb = "moves" if "rank" in unit else ("rises" if row["newest_value"] > row["paper_value"] else "falls")
+    return f"{verb} from {a} on {old} to {b} on {new}"
+
+
+def has_newer(row: dict) -> bool:
+    """Whether the data read hold years after the paper's window (or the part of it they cover) for this claim."""
+    return (row["newest_value"] is not None and row["paper_value"] is not None
+            and row["newest_end"] > row["paper_end"])
 
 
 def _last_year(m: measures.Measure, inputs: Inputs, params: dict, start: int) -> tuple[int, int]:
@@ -29,10 +119,11 @@ def _last_year(m: measures.Measure, inputs: Inputs, params: dict, start: int) ->
 def newer(result: dict, claim: dict, inputs: Inputs) -> dict:
     """One evaluated claim (``result``, from :func:`futurecity.claims.evaluate.evaluate_claim`) with the figure on
     the paper's window and on the newest window: id, chapter, label, unit, status, paper_start, paper_end,
-    paper_value, newest_start, newest_end, newest_value, vintage, vintage_label and a note."""
+    paper_value, newest_start, newest_end, newest_value, vintage, vintage_label, reader_vintage (its name in a
+    reader's words), a note and, where the data hold later years (:func:`has_newer`), the change in words."""
     out = {k: result[k] for k in ("id", "chapter", "label", "unit", "status")}
     out.update(paper_start=None, paper_end=None, paper_value=None, newest_start=None, newest_end=None,
-               newest_value=None, note="")
+               newest_value=None, note="", change="", reader_vintage="\u2014")
     spec, window = claim.get("measure"), claim["window"]
     if spec is None or window["start"] is None or not rules.judges(claim["rule"]):
         out["note"] = result["note"] if result["status"] != rules.PENDING else "no measure yet"
@@ -47,26 +138,31 @@ def newer(result: dict, claim: dict, inputs: Inputs) -> dict:
     elif result["other_window"]:
         o = result["other_window"]
         out.update(paper_start=o["start"], paper_end=o["end"], paper_value=o["value"],
-                   note=f"the data read cover only {o['start']}-{o['end']} of the paper's window")
+                   note=f"the data read cover only {o['start']}{DASH}{o['end']} of the paper's years")
     try:
         lo, hi = _last_year(m, inputs, params, start)
         if lo < hi:
             out.update(newest_start=lo, newest_end=hi,
                        newest_value=round(m.compute(inputs, params, lo, hi), rules.DIGITS))
     except NeedsLiveData as exc:
-        out["note"] = f"needs {exc.source}: not in the pinned data, evaluated when pulled live"
-        out["vintage"], out["vintage_label"] = evaluate._vintage(claim, inputs)
-        return out
+        out["note"] = "no data read for this claim, so none newer"
+        return _with_vintage(out, claim, inputs)
     if out["paper_end"] is not None and hi <= out["paper_end"]:
-        out["note"] = (out["note"] + "; " if out["note"] else "") + (
-            f"no year after {hi} in the data read" if window["end"] != ledger.LATEST
-            else "the claim's window already runs to the latest year")
+        out["note"] = (out["note"] + "; " if out["note"] else "") + f"the data read end in {hi}, the window's last year"
+    out = _with_vintage(out, claim, inputs)
+    if has_newer(out):
+        out["change"] = change_words(out)
+    return out
+
+
+def _with_vintage(out: dict, claim: dict, inputs: Inputs) -> dict:
     out["vintage"], out["vintage_label"] = evaluate._vintage(claim, inputs)
+    out["reader_vintage"] = reader_vintage({"sources": claim["sources"], "vintage_label": out["vintage_label"]})
     return out
 
 
 def newer_table(results: list[dict], claims: list[dict], inputs: Inputs) -> list[dict]:
     """:func:`newer` for every claim of ``claims`` with a window, in ledger order (``results`` evaluated on the
-    same ``inputs``)."""
+    same ``inputs``); keep the rows with newer data with :func:`has_newer`."""
     found = evaluate.by_id(results)
     return [newer(found[c["id"]], c, inputs) for c in claims if c["window"]["start"] is not None]

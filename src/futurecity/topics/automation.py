@@ -319,8 +319,8 @@ def _figure(chart, occ: pd.DataFrame, browser: bool) -> alt.TopLevelMixin:
                      "the share of each group's jobs above the threshold, by the education typical for entry or "
                      "by the occupation's median annual wage."),
         sources=occ,
-        note=("Frey and Osborne weighted their probabilities with 2010 employment; this file carries May 2016 "
-              "employment, so the share at 0.7 need not equal their 47%. Wage bands are our choice of limits."))
+        note=("Frey and Osborne weighted their probabilities with 2010 employment; the data read here carry "
+              "May 2016 employment, so the share at 0.7 need not equal their 47%. Wage bands are our choice of limits."))
 
 
 def automation_figure(inputs: Inputs) -> alt.TopLevelMixin:

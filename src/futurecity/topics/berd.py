@@ -770,8 +770,8 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
         sources=[inputs.frame(SOURCE), inputs.frame(EARLIER_RELEASE), inputs.frame(SHARES_SOURCE),
                  inputs.frame(GDP_SOURCE)],
         note=("The releases give GBP million as published; the share of GDP x GDP line multiplies BERD's shares "
-              "of UK GDP (SDG 9.5.1) by a later vintage of UK GDP, the approximation this chapter used before "
-              "the release tables were at hand."))
+              "of UK GDP (SDG 9.5.1) by a later vintage of UK GDP, an approximation of the pounds the releases "
+              "publish."))
 
 
 def revision_table(compared: pd.DataFrame) -> str:

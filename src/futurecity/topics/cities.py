@@ -430,8 +430,8 @@ def _caption(chart, inputs: Inputs, pandas_view: bool = False):
                      f"{len(model['table'])} of them are in England and Wales; {absent} have no "
                      f"England-and-Wales census data and are left out."),
         sources=[model["census"], model["lookup"]],
-        note=(f"2011 districts are taken to 2023 authorities through data/{BRIDGE} (reorganisations of "
-              "2019-2023 and spellings), then to cities."))
+        note=("2011 districts are taken to 2023 authorities through our table of the reorganisations of "
+              "2019-2023 and changed spellings, then to cities."))
 
 
 def city_figure(inputs: Inputs):

@@ -340,7 +340,7 @@ def _panel(what: str, title: list[str], name: str, data: pd.DataFrame | None = N
                        legend=None)
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=5), scale=alt.Scale(zero=False, nice=False))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False, nice=False, padding=PAD),
-              axis=alt.Axis(minExtent=30))
+              axis=alt.Axis(minExtent=30, format="~g"))  # no float noise (18.120001) on short ranges
     chosen = _chosen(what) if data is None else None
     rows = alt.Chart() if chosen is None else alt.Chart().transform_filter(chosen)
     tip = [alt.Tooltip("country:N", title="Country"), alt.Tooltip("year:Q", title="Year", format="d"),

@@ -183,8 +183,8 @@ def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
     """The music chart with its title, description and caption."""
     base = adjusted_base_year(revenue)
     base_note = (f"RIAA's adjusted series equals the nominal one in {base}, so it is read as {base} dollars "
-                 "(the pinned copy does not say)." if base else
-                 "The pinned copy does not state the base year of RIAA's adjusted series.")
+                 "(the data do not say)." if base else
+                 "The data do not state the base year of RIAA's adjusted series.")
     return figure(
         chart,
         title=revenue_title(revenue),

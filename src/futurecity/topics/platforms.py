@@ -408,13 +408,13 @@ def _value_caption(chart, table: pd.DataFrame, browser: bool = True):
                              "with the slider), never the whole list."},
         description=(f"The largest firms of the Forbes Global 2000 (2022) by market value, as many as {control} "
                      "chooses. Top: their total value, the share held by firms whose US headquarters the 2017 "
-                     "Fortune 500 file records, by platform firms (data/platform_firms.csv) and the number of "
+                     "Fortune 500 records, by platform firms (our definition, a reason for each firm) and the number of "
                      "firms whose country is as Forbes lists it. Middle: value by country. Bottom: each firm; "
                      "platform firms in orange, other firms in blue. A filled bar is a firm with a US "
                      "headquarters on the 2017 Fortune 500; a hollow bar keeps the country Forbes gives it."),
         sources=[*(dict_frame(a) for a in table.attrs["sources"])],
         note=("Forbes's countries are corrected where a Fortune 500 headquarters proves a US address "
-              "(data/forbes_country_evidence.csv); no pinned file can prove a headquarters outside the US."))
+              "(each match listed with the chart's data); no list read here can prove a headquarters outside the US."))
 
 
 def dict_frame(attrs: dict) -> pd.DataFrame:
@@ -575,7 +575,7 @@ def hq_figure(inputs: Inputs):
                                     "longitude": "longitude_degrees", "revenue": "revenue_usd_million",
                                     "platform": "platform_firm"})],
         description=("Each dot is a headquarters of the 2017 Fortune 500, sized by revenue (US$ million, "
-                     "fiscal 2016); platform firms of data/platform_firms.csv in orange and named, other firms in "
+                     "fiscal 2016); platform firms (our definition) in orange and named, other firms in "
                      "blue. Above: the West Coast's share of the platform firms' revenue. Below: the ten states "
                      "with the most revenue, the West Coast in reddish purple, other states in grey. Alaska and "
                      "Hawaii are drawn below the other states."),

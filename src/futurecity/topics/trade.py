@@ -221,6 +221,8 @@ LINE = badges.LINE
 # chart's: a phone's column is then all theirs.
 COLUMN = LabelColumn(40)
 Y_AXIS = COLUMN.axis(labelLimit=COLUMN.extent - 6)
+UNIT_AXIS = COLUMN.axis(labelLimit=COLUMN.extent - 6, titleAngle=0, titleAlign="left", titleAnchor="end",
+                        titleBaseline="bottom", titleX=-COLUMN.extent, titleY=-8, titleFontSize=12)
 COUNT_TEXT = ("datum.deficits + ' of ' + datum.years + (datum.years == 1 ? ' year' : ' years') + ' in deficit (' + "
               "format(datum.share, '.0%') + ')'")
 SPAN = "'\\n' + (datum.first == datum.last ? '' + datum.first : datum.first + '\u2013' + datum.last)"  # own line
@@ -275,7 +277,10 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
     scale = alt.Scale(domain=[first_year, last_year], nice=False, zero=False)
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=6), scale=scale)
     what = "nominal GDP" if source == "boe" else "GDP"
-    y = alt.Y("value:Q", title=None, axis=Y_AXIS)  # the unit is in the titles; texts start left of the axis
+    if source == "boe":
+        y = alt.Y("value:Q", title=None, axis=Y_AXIS)  # the unit is in the panel's title
+    else:  # the unit above the axis, level with the texts' left edge
+        y = alt.Y("value:Q", title=f"Trade balance, % of {what}", axis=UNIT_AXIS)
     rows = (alt.Chart().transform_filter(f"datum.source == '{source}'")
             .transform_calculate(state="datum.value < 0 ? 'deficit' : 'surplus or balance'",
                                  counted=f"datum.year >= {start} && datum.year <= {end} ? 1 : 0"))
@@ -283,7 +288,13 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
     dots = rows.mark_circle(size=24).encode(
         x=x, y=y, color=colour, tooltip=_tooltip(what),
         opacity=alt.condition("datum.counted == 1", alt.value(1.0), alt.value(0.3))).properties(name=f"{name}_dots")
-    return alt.layer(_window(start, end, name, scale), _zero(name), line, dots).properties(width=WIDTH, height=height)
+    layers = [_window(start, end, name, scale), _zero(name), line, dots]
+    if source != "boe":  # each line named at its last year (a legend would sit below the axis, far from them)
+        layers.append(rows.transform_joinaggregate(last_year="max(year)", groupby=["series"])
+                      .transform_filter("datum.year == datum.last_year")
+                      .mark_text(align="left", baseline="middle", dx=6, fontSize=12, fontWeight="bold")
+                      .encode(x=x, y=y, color=colour, text="series:N").properties(name=f"{name}_ends"))
+    return alt.layer(*layers).properties(width=WIDTH, height=height)
 
 
 def _boe_counts(start: str, last: int) -> alt.LayerChart:
@@ -312,8 +323,7 @@ def trade_chart(found: dict[str, pd.DataFrame], start: Control, claim: dict) -> 
     b_first, b_last = int(boe["year"].min()), int(boe["year"].max())
     w_first = min(int(f["year"].min()) for f in wdi.values())
     w_last = max(int(f["year"].max()) for f in wdi.values())
-    colour = alt.Color("series:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                       legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
+    colour = alt.Color("series:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())), legend=None)
     boe_colour = alt.Color("series:N", scale=alt.Scale(domain=[BOE_LABEL], range=[PALETTE[0]]), legend=None)
     chart = alt.concat(
         _summary(claim, end),
@@ -390,20 +400,25 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
         what = "nominal GDP" if frame is boe else "GDP"
         x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=6),
                   scale=alt.Scale(domain=[int(frame["year"].min()), int(frame["year"].max())], nice=False))
-        y = alt.Y("value:Q", title=None, axis=Y_AXIS)  # the unit is in the titles; texts start left of the axis
+        y = (alt.Y("value:Q", title=None, axis=Y_AXIS) if frame is boe else
+             alt.Y("value:Q", title=f"Trade balance, % of {what}", axis=UNIT_AXIS))
         band = alt.Chart(pd.DataFrame({"x1": [start - 0.5], "x2": [last + 0.5]})).mark_rect(
             color=MUTED, opacity=0.25).encode(x="x1:Q", x2="x2:Q")
         zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
         base = alt.Chart(shown)
-        return alt.layer(band, zero, base.mark_line(strokeWidth=1.5).encode(x=x, y=y, color=colour),
-                         base.mark_circle(size=24).encode(
-                             x=x, y=y, color=colour, tooltip=_tooltip(what),
-                             opacity=alt.condition(alt.datum.counted, alt.value(1.0), alt.value(0.3)))
-                         ).properties(width=WIDTH, height=height)
+        layers = [band, zero, base.mark_line(strokeWidth=1.5).encode(x=x, y=y, color=colour),
+                  base.mark_circle(size=24).encode(
+                      x=x, y=y, color=colour, tooltip=_tooltip(what),
+                      opacity=alt.condition(alt.datum.counted, alt.value(1.0), alt.value(0.3)))]
+        if frame is not boe:  # each line named at its last year, as on the website
+            ends = shown[shown["year"] == shown.groupby("series")["year"].transform("max")]
+            layers.append(alt.Chart(ends).mark_text(align="left", baseline="middle", dx=6, fontSize=12,
+                                                    fontWeight="bold").encode(x=x, y=y, color=colour,
+                                                                              text="series:N"))
+        return alt.layer(*layers).properties(width=WIDTH, height=height)
 
     both = pd.concat(wdi.values(), ignore_index=True)
-    colour = alt.Color("series:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-                       legend=alt.Legend(title=None, orient="bottom", direction="vertical"))
+    colour = alt.Color("series:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())), legend=None)
     boe_text = (_count_text(b, span=True) if b["years"] else
                 f"No year counted: the series ends in {int(boe['year'].max())}.")
     long = alt.vconcat(

@@ -12,10 +12,11 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from futurecity.claims import evaluate
+from futurecity.claims import evaluate, newer
 
 COLUMNS = {"About": "about", "Paper": "paper", "Recomputed": "recomputed", "Unit": "unit", "Paper's years": "years",
            "Vintage": "vintage", "Status": "status"}  # column -> its cells' class (fc-col-<name>)
+VINTAGE = "Data read"  # the vintage column's heading: the publisher and release the value was computed from
 
 
 @dataclass(frozen=True)
@@ -51,43 +52,49 @@ def card_table(header: str, rows: list[tuple[str, list[tuple[str, str, str]]]], 
 
 
 def claims_table(results: list[dict], chapter: int | None, caption: str = "",
-                 links: Callable[[dict], str] | None = None) -> Html:
+                 links: Callable[[dict], str] | None = None,
+                 link_text: Callable[[dict], str] | None = None) -> Html:
     """The evaluated claims of ``chapter`` (every chapter when None; from
-    :func:`futurecity.claims.evaluate.evaluate`) as the book's claims table; with ``links`` (a claim's result ->
-    the URL of the section that computes it), a last column "Computed in" links each claim to that section."""
+    :func:`futurecity.claims.evaluate.evaluate`) as the book's claims table, the data read named as a reader
+    knows them (:func:`futurecity.claims.newer.reader_vintage`); with ``links`` (a claim's result -> the URL of
+    the section that computes it), a last column "Computed in" links each claim to that section, named by
+    ``link_text`` (a claim's result -> the section's title; by default its chapter and section number)."""
     frame = evaluate.chapter_table(results, chapter)
     found = evaluate.by_id(results)
     rows = []
     for claim_id, row in frame.iterrows():
-        cells = [(col, name, status_badge(row[col]) if col == "Status" else html.escape(str(row[col])))
-                 for col, name in COLUMNS.items()]
+        r = found[claim_id]
+        cells = []
+        for col, name in COLUMNS.items():
+            text = newer.reader_vintage(r) if col == "Vintage" else str(row[col])
+            cells.append((VINTAGE if col == "Vintage" else col, name,
+                          status_badge(text) if col == "Status" else html.escape(text)))
         if links is not None:
-            r = found[claim_id]
-            cells.append(("Computed in", "link", f'<a href="{html.escape(links(r))}">chapter {r["chapter"]}, '
-                                                 f'section {html.escape(str(r["section"]))}</a>'))
+            words = link_text(r) if link_text else f"chapter {r['chapter']}, section {r['section']}"
+            cells.append(("Computed in", "link", f'<a href="{html.escape(links(r))}">{html.escape(words)}</a>'))
         rows.append((str(claim_id), cells))
     return card_table("Claim", rows, caption)
+
+
+def newer_table(rows: list[dict], caption: str = "") -> Html:
+    """What newer data say (rows of :func:`futurecity.claims.newer.newer_table`, those with later years): per
+    claim, what changed in words, the figure on the paper's window and on the newest window the data allow, and
+    the data read."""
+    out = []
+    for r in rows:
+        cells = [("About", "about", html.escape(r["label"])),
+                 ("What changed", "note", html.escape(r["change"] or r["note"] or "\u2014")),
+                 ("Paper's years", "recomputed", html.escape(_figure(r["paper_value"], r["paper_start"],
+                                                                     r["paper_end"]))),
+                 ("Newest years", "recomputed", html.escape(_figure(r["newest_value"], r["newest_start"],
+                                                                    r["newest_end"]))),
+                 ("Unit", "unit", html.escape(r["unit"])),
+                 (VINTAGE, "vintage", html.escape(r.get("reader_vintage") or "\u2014"))]
+        out.append((r["id"], cells))
+    return card_table("Claim", out, caption)
 
 
 def _figure(value, start, end) -> str:
     if value is None:
         return "\u2014"
     return f"{value:.3g} ({start}\u2013{end})"
-
-
-def newer_table(rows: list[dict], caption: str = "") -> Html:
-    """What newer data say (rows of :func:`futurecity.claims.newer.newer_table`): per claim, the figure on the
-    paper's window and on the newest window the data allow, each with its years, the vintage read and a note."""
-    out = []
-    for r in rows:
-        cells = [("About", "about", html.escape(r["label"])),
-                 ("Paper's window", "recomputed", html.escape(_figure(r["paper_value"], r["paper_start"],
-                                                                      r["paper_end"]))),
-                 ("Newest window", "recomputed", html.escape(_figure(r["newest_value"], r["newest_start"],
-                                                                     r["newest_end"]))),
-                 ("Unit", "unit", html.escape(r["unit"])),
-                 ("Vintage", "vintage", html.escape(r["vintage_label"] or "\u2014")),
-                 ("Status", "status", status_badge(r["status"])),
-                 ("Note", "note", html.escape(r["note"] or "\u2014"))]
-        out.append((r["id"], cells))
-    return card_table("Claim", out, caption)
