@@ -6,7 +6,7 @@
  *   the visible words to voice control reaches them.
  * - The bibliography is a list of list items (the theme gives its entries the deprecated role doc-biblioentry,
  *   which is no list item).
- * - A URL or file name in a table or definition list may break after a slash and before a dot or an underscore
+ * - A URL, path or file name in a table or definition list may break after a slash and before a dot or an underscore
  *   (as a typesetter breaks it), never in the middle of one of its words.
  * - A table wider than its column (between a phone's cards and a laptop's wide layout) scrolls sideways in its
  *   own box: that box is then a named region the keyboard can reach and scroll.
@@ -44,7 +44,7 @@
   }
 
   function addLineBreaks(root) {
-    root.querySelectorAll('td a, th a, dd a, td code, th code, dd code').forEach(function (el) {
+    root.querySelectorAll('td, th, dd').forEach(function (el) {
       if (el.__fcBreaks) return;
       el.__fcBreaks = true;
       var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), nodes = [];
