@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make book   set up (venv, packages) and build the book into _build/html
-#   make test   set up (venv, packages, Debian's chromium), build the book, check that it is reproducible,
-#               run every test against it
+#   make test   set up (venv, packages, Debian's chromium, axe-core for the accessibility tests), build the book,
+#               check that it is reproducible, run every test against it
 # Pinned data: ../shared/data when it exists (FUTURECITY_SNAPSHOTS may point elsewhere); without it the book is
 # built from live pulls.
 
@@ -16,12 +16,16 @@ export FUTURECITY_SNAPSHOTS
 
 .PHONY: book test setup chromium unit reproducible benchmark benchmark-embed stress lab clean
 
+# axe-core, the accessibility engine of tests/test_a11y.py: the version pinned in tests/package-lock.json, from the
+# npm registry, into tests/node_modules (not committed).
+AXE := tests/node_modules/axe-core/axe.min.js
+
 book: $(STAMP)
 	$(BIN)/futurecity build
 
 # The check of reproducibility comes first: every chapter executed twice (no cache, two PYTHONHASHSEEDs) gives the
 # same glued values and chart specs, or make test stops here naming each difference.
-test: $(STAMP) chromium book
+test: $(STAMP) chromium $(AXE) book
 	$(BIN)/futurecity build --check-reproducible
 	$(BIN)/pytest
 
@@ -31,7 +35,11 @@ reproducible: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -m "not browser and not build and not site"
 
-setup: $(STAMP) chromium
+setup: $(STAMP) chromium $(AXE)
+
+$(AXE): tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

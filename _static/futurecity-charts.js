@@ -69,6 +69,37 @@
     if (icon) icon.setAttribute('aria-hidden', 'true');
   }
 
+  // The chart for a screen reader: a figure named by its title and description, its drawing one image named by
+  // the title and described by the caption (description, sources and the link to the CSV of what it draws). The
+  // marks, axes and legends inside are hidden from the accessibility tree: the CSV holds their numbers. Vega
+  // names the chart's element after the spec's description when it draws; this runs after every drawing.
+  function textOf(title) {
+    if (!title) return '';
+    var text = typeof title === 'object' && !Array.isArray(title) ? title.text : title;
+    return (Array.isArray(text) ? text.join(' ') : String(text || '')).replace(/\s+/g, ' ').trim();
+  }
+
+  function describe(el, spec) {
+    var title = textOf(spec.title), description = String(spec.description || '').trim();
+    var name = title && description ? title + (/[.!?:]$/.test(title) ? ' ' : '. ') + description
+      : title || description;
+    el.setAttribute('role', 'figure');
+    el.removeAttribute('aria-roledescription');
+    if (name) el.setAttribute('aria-label', name);
+    var svg = el.querySelector('svg.marks') || el.querySelector('svg');
+    if (!svg) return;
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', title || description);
+    var caption = el.parentElement && el.parentElement.querySelector('figcaption');
+    if (caption) {
+      if (!caption.id) caption.id = el.id + '-caption';
+      svg.setAttribute('aria-describedby', caption.id);
+    }
+    Array.prototype.forEach.call(svg.children, function (child) {
+      if (child.tagName.toLowerCase() === 'g') child.setAttribute('aria-hidden', 'true');
+    });
+  }
+
   function svgWidth(el) {
     var svg = el.querySelector('svg');
     return svg ? svg.getBoundingClientRect().width : 0;
@@ -160,6 +191,7 @@
         el.__view = result.view;  // the drawn view and its Vega spec, for tests that read its marks' data
         el.__vgSpec = result.vgSpec;
         labelMenu(el, options);
+        describe(el, spec);
         return fit.clamped;
       });
     }
@@ -187,6 +219,7 @@
       function step(clamped) {
         var over = svgWidth(el) - avail;
         if (pass++ >= PASSES || Math.abs(over) < 1 || (clamped && over < 0)) {
+          describe(el, spec);
           el.setAttribute('data-fitted', String(avail));
           return view;
         }

@@ -47,8 +47,8 @@ def card_table(header: str, rows: list[tuple[str, list[tuple[str, str, str]]]], 
         tds += [f'<td data-label="{html.escape(col)}" class="fc-col-{name}">{value}</td>' for col, name, value in cells]
         body.append(f'<tr class="fc-claim" id="claim-{html.escape(key)}">{"".join(tds)}</tr>')
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return Html(f'<div class="fc-table-wrap"><table class="{table_class}">{title}<thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table></div>')
+    return Html(f'<div class="fc-table-wrap full-width"><table class="{table_class}">{title}'
+                f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
 def claims_table(results: list[dict], chapter: int | None, caption: str = "",

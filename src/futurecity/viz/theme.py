@@ -115,7 +115,7 @@ def _figure_html(spec: dict) -> str:
     meta = spec.get("usermeta", {}).get("futurecity", {})
     payload = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     el = "fc-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
-    desc = html.escape(meta.get("description", ""))
+    desc = html.escape(accessible_name(meta.get("title", ""), meta.get("description", "")))
     caption = " ".join(html.escape(meta.get(k, "")) for k in ("description", "note") if meta.get(k))
     sources = html.escape(meta.get("sources", ""))
     script_spec = payload.replace("</", "<\\/")
@@ -137,6 +137,15 @@ def _figure_html(spec: dict) -> str:
         f"  futurecityEmbed(el, {script_spec}, {options}).catch(function (err) {{ console.error(err); }});\n"
         f"}})();</script>"
     )
+
+
+def accessible_name(title: str, description: str) -> str:
+    """What a screen reader says a chart is: its title, then its description (the embed script names the drawn
+    chart the same way)."""
+    title, description = " ".join(str(title).split()), " ".join(str(description).split())
+    if title and description:
+        return f"{title}{' ' if title[-1] in '.!?:' else '. '}{description}"
+    return title or description
 
 
 def _download_name(title: str, fallback: str) -> str:
