@@ -188,7 +188,7 @@ class Conclusion(Chapter):
             csv=[("verdict_values_marks", {"id": "claim", "label": "about", "window": "paper_years",
                                                "paper": "paper_value", "value": "recomputed_value",
                                                "shown": "recomputed_on", "band_low": "accepted_from",
-                                               "band_high": "accepted_to", "status": "status"})])
+                                               "band_high": "accepted_to", "unit": "unit", "status": "status"})])
 
     def scoreboard(self):
         """Every claim of the ledger: the paper's value, the value recomputed here, the data read, status, and a
