@@ -80,7 +80,7 @@ def _manifest_problem(folder: Path, manifest) -> str | None:
     return None
 
 
-def _read_manifest(src: Source, folder: Path) -> dict | None:
+def read_manifest(src: Source, folder: Path) -> dict | None:
     """The manifest of the vintage in ``folder`` (with ``dir``), or None, said once on stderr, when it is
     unreadable, not JSON, incomplete, or names a file outside ``folder``."""
     path = folder / "manifest.json"
@@ -106,7 +106,7 @@ def vintage_manifests(src: Source) -> list[dict]:
     if base.is_dir():
         for d in sorted(base.iterdir()):
             if (d / "manifest.json").is_file():
-                manifest = _read_manifest(src, d)
+                manifest = read_manifest(src, d)
                 if manifest is not None:
                     out.append(manifest)
     return sorted(out, key=lambda m: (m["retrieved_at"], m["vintage"]))

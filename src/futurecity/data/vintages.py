@@ -192,9 +192,27 @@ def _keep(src: Source, answer: Answer, frame: pd.DataFrame, retrieved: datetime)
     if newest is not None and newest["sha256"] == manifest["sha256"]:
         return newest | {"unchanged": True}
     final = store.vintages_dir(src) / manifest["vintage"]
+    if final.exists():  # the same answer, pulled in the same second: kept, unless it was skipped as corrupt
+        same = store.read_manifest(src, final)
+        if same is not None:
+            return same | {"unchanged": True}
+        _set_aside(src, final)
     _write_folder(src, final, {manifest["file"]: answer.raw,
                                "manifest.json": json.dumps(manifest, indent=2).encode()})
     return manifest | {"dir": str(final)}
+
+
+def _set_aside(src: Source, folder: Path) -> Path:
+    """Move a vintage folder whose manifest is corrupt out of ``vintages/`` into ``rejected/<id>-corrupt[-n]``
+    (kept for inspection, never read), so a pull can store the same answer again under its id."""
+    aside = store.vintages_dir(src, "rejected") / f"{folder.name}-corrupt"
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = aside.with_name(f"{folder.name}-corrupt-{n}")
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(folder, aside)
+    return aside
 
 
 def pull(src: Source | str, *, page_size: int | None = None, http: HttpSession | None = None) -> dict:
