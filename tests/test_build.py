@@ -175,7 +175,7 @@ def test_without_snapshots_the_build_goes_live_and_names_what_is_missing(book):
     registry = yaml.safe_load((book["project"] / "data" / "sources.yml").read_text(encoding="utf-8"))
     env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
     env.update({f"FUTURECITY_URL_{re.sub(r'[^A-Za-z0-9]', '_', e['id']).upper()}": "http://127.0.0.1:9"
-                for e in registry["sources"]})
+                for e in registry["sources"] if e.get("live")})  # a URL for a source with no live request is bad input
     env.update(FUTURECITY_HTTP_RETRIES="0", FUTURECITY_HTTP_CONNECT_TIMEOUT="2",
                FUTURECITY_MIRROR="http://127.0.0.1:9")  # the public copies of the snapshots: refused too
     done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
@@ -201,7 +201,7 @@ def test_without_snapshots_the_build_fetches_the_public_copies_then_pulls_live(b
                 (book["snapshots"] / entry["snapshot"]["file"]).read_bytes())
     env = {k: v for k, v in book["env"].items() if k != "FUTURECITY_SNAPSHOTS"}
     env.update({f"FUTURECITY_URL_{re.sub(r'[^A-Za-z0-9]', '_', e['id']).upper()}": "http://127.0.0.1:9"
-                for e in registry["sources"]})
+                for e in registry["sources"] if e.get("live")})  # a URL for a source with no live request is bad input
     env.update(FUTURECITY_MIRROR=httpserver.url_for("/").rstrip("/"))
     done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
                            "--no-html"], env=env, capture_output=True, text=True, timeout=600)
