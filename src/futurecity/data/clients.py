@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -279,7 +280,19 @@ def fetch_nomis_census(http: HttpSession, src: Source, page_size: int | None = N
     return answer
 
 
-CLIENTS: dict[str, Callable[..., Answer]] = {
+def _bounded(client: Callable[..., Answer]) -> Callable[..., Answer]:
+    """``client`` with every request of one pull inside the source's budget (its deadline and byte cap, see
+    :meth:`futurecity.data.http.HttpSession.pulling`)."""
+    @functools.wraps(client)
+    def pull(http: HttpSession, src: Source, **kwargs) -> Answer:
+        if not hasattr(http, "pulling"):
+            return client(http, src, **kwargs)
+        with http.pulling(src):
+            return client(http, src, **kwargs)
+    return pull
+
+
+CLIENTS: dict[str, Callable[..., Answer]] = {name: _bounded(client) for name, client in {
     "nomis_csv": fetch_nomis_csv,
     "nomis_gb_fulltime_csv": fetch_nomis_csv,
     "nomis_census_csv": fetch_nomis_census,
@@ -290,4 +303,4 @@ CLIENTS: dict[str, Callable[..., Answer]] = {
     "worldbank_json": fetch_worldbank_json,
     "berd_xlsx": fetch_berd_xlsx,
     "berd_release": fetch_berd_release,
-}
+}.items()}
