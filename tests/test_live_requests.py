@@ -219,3 +219,12 @@ def test_a_berd_release_is_found_among_the_api_versions(api):
     assert manifest["endpoint"] == "ONS API /v1/data" and len(manifest["dataset_api"]) == 3  # current, v4, v3
     pd.testing.assert_frame_equal(store.load(src.id, "latest"),
                                   parsers.get("berd_release")(rewritten())[list(src.schema)])
+
+
+def test_a_registered_nomis_key_is_sent_but_never_recorded(api, data_env, monkeypatch):
+    monkeypatch.setenv("FUTURECITY_NOMIS_UID", "0xsecretkey")
+    nomis = FakeNomis(api)
+    manifest = vintages.pull(SID)
+    assert all(r["uid"] == "0xsecretkey" for r in nomis.data_requests)
+    assert "0xsecretkey" not in json.dumps(manifest)
+    assert not [p for p in data_env.rglob("*") if p.is_file() and b"0xsecretkey" in p.read_bytes()]

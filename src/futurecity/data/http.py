@@ -54,6 +54,7 @@ UNREACHABLE_FOR = 30.0  # seconds a session asks an unreachable host nothing mor
 PULL_DEADLINE = 300.0  # seconds one source's pull may take, every page and part included
 MAX_BYTES = 64 * 1024 * 1024  # bytes one source's pull may receive
 CHUNK = 64 * 1024
+SECRET_PARAMS = ("uid",)  # query parameters sent but never written into a message (a registered Nomis key)
 _DEADLINE: ContextVar[float | None] = ContextVar("futurecity_http_deadline", default=None)
 
 
@@ -329,7 +330,7 @@ def get(http: HttpSession, src: Source, url: str, params: dict | None = None) ->
     left of the pull's, see :meth:`HttpSession.pulling`) or an answer past the source's byte cap raises
     :class:`DataUnavailable` naming the source, the full URL and the remedy. A host that timed out or ran past
     a deadline is not asked again in this session."""
-    full = query_url(url, params)
+    full = query_url(url, {k: v for k, v in (params or {}).items() if k not in SECRET_PARAMS} or None)
     host = urlsplit(url).netloc
     known = http.known_unreachable(url)
     if known:
