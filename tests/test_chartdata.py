@@ -239,6 +239,8 @@ def test_each_csv_is_a_tidy_table_named_in_words_with_units(book_csvs):
         table = _read(data)
         assert len(table) > 0 and len(table.columns) > 1, name
         per_claim = {"claim", "status"} <= set(table.columns)  # the verdict: a row per claim, in the claim's unit
+        if per_claim:
+            assert "unit" in table.columns and table["unit"].notna().all(), f"{name}: a claim's row names no unit"
         for col in table.columns:
             assert not col.startswith("_") and not col.endswith("_sort_index") and col != "mark", (name, col)
             assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", col), (name, col)

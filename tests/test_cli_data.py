@@ -15,7 +15,7 @@ from fixtures_data import *  # noqa: F403
 
 from futurecity import cli
 from futurecity.data import registry, store, vintages
-from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, DataUnavailable
+from futurecity.errors import EXIT_DATA, EXIT_OK, DataUnavailable
 
 SNAPSHOT_STATES = {"ok", "missing", "hash mismatch", "live only"}
 
@@ -106,7 +106,7 @@ def test_pull_cache_option(api, data_env, tmp_path, capsys):
 
 
 def test_unknown_source_is_an_error(data_env, capsys):
-    assert cli.main(["pull", "no_such_source"]) == EXIT_FAILED
+    assert cli.main(["pull", "no_such_source"]) == EXIT_DATA
     assert "unknown source 'no_such_source'" in capsys.readouterr().err
 
 

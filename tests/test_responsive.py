@@ -76,9 +76,6 @@ def test_charts_and_tables_fit_the_column_with_no_text_cut(fitted, page, width):
             assert c["right"] <= c["column"] + 0.5 and c["right"] <= width, f"{where} runs past its column"
             assert c["texts"] > 0
             assert c["outside"] == [], f"{where}: texts outside the SVG {c['outside']}"
-            if c["ellipsis"] and page.stem == "06-conclusion" and width < 520:
-                pytest.xfail(f"{where}: the verdict chart cuts its claims' names on a phone (issue 20 open): "
-                             f"{c['ellipsis'][:3]}")
             assert c["ellipsis"] == [], f"{where}: texts cut with an ellipsis {c['ellipsis']}"
             assert c["small"] == [], f"{where}: texts under {MIN_FONT_PX} px {c['small']}"
         for i, t in enumerate(got["tables"]):

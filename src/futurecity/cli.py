@@ -1,7 +1,8 @@
 """The ``futurecity`` command: build the book, list and pull sources, evaluate the claims ledger.
 
-Exit codes (:mod:`futurecity.errors`): 0 success; 2 data unavailable or invalid; 1 anything else (for ``build``:
-a chapter failed). Errors are printed as one readable paragraph, not a traceback.
+Exit codes (:mod:`futurecity.errors`): 0 success; 2 data unavailable or invalid, or bad input (an unknown source
+id, a bad ``--vintage`` or ``FUTURECITY_*`` variable: every variable is checked before a command runs); 1
+anything else (for ``build``: a chapter failed). Errors are printed as one readable paragraph, not a traceback.
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ import json
 import os
 import sys
 
-from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, DataUnavailable, say
+from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, BadInput, DataUnavailable, say
+
+
+def _vintage(value: str) -> str:
+    """``--vintage``: 'pinned', 'latest' or a vintage id, else a usage error naming the choices."""
+    from futurecity.data.access import check_vintage
+
+    try:
+        return check_vintage(value)
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not 'pinned', 'latest' or a vintage id such as "
+                                         "20250101T120000Z-0123abcd (`futurecity sources` lists them)") from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="execute every chapter with papermill, then build the HTML book")
     b.add_argument("--live", action="store_true", help="pull live data before executing (needs a network)")
-    b.add_argument("--vintage", default=None,
+    b.add_argument("--vintage", default=None, type=_vintage,
                    help="'pinned' (snapshots), 'latest' (newest live vintage) or a vintage id; default: pinned "
                         "when FUTURECITY_SNAPSHOTS is set, else latest with --live")
     b.add_argument("--jobs", type=int, default=None, help="chapters executed in parallel (default: cores)")
@@ -47,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("claims", help="evaluate the claims ledger against the data")
     c.add_argument("--json", action="store_true", help="print a JSON list")
-    c.add_argument("--vintage", default="pinned", help="vintage to evaluate on (default: pinned)")
+    c.add_argument("--vintage", default="pinned", type=_vintage, help="vintage to evaluate on (default: pinned)")
     c.add_argument("--live", action="store_true", help="pull live data first")
     return p
 
@@ -78,22 +90,40 @@ def text_table(rows: list[dict]) -> str:
 
 def cmd_sources(args) -> int:
     """``futurecity sources [--json]``: every registered source with its snapshot status, cached vintages and
-    licence. Exit 2 when a snapshot's sha256 no longer matches the registry (it would not be loaded), else 0;
-    a missing snapshot is listed but is no error here (``futurecity pull`` checks what a build needs)."""
+    licence. Exit 2 when the snapshot folder named by ``FUTURECITY_SNAPSHOTS`` does not exist, or a snapshot
+    would not be loaded (its sha256 no longer matches the registry, or it is unreadable or not a file), else 0;
+    a missing snapshot in an existing folder is listed but is no error here (``futurecity pull`` checks what a
+    build needs)."""
+    from futurecity import config
     from futurecity.data import registry
 
+    folder = config.snapshots_dir()
     rows = [source_status(src) for src in registry.sources().values()]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(text_table([{"id": r["id"], "api": r["api"], "snapshot": r["snapshot"], "vintages": len(r["vintages"]),
                            "newest vintage": r["latest_vintage"] or "-", "licence": r["licence"]} for r in rows]))
+    code = EXIT_OK
+    if folder is not None and not folder.is_dir():
+        say("data unavailable", f"the snapshot folder {folder} named by FUTURECITY_SNAPSHOTS does not exist, so "
+            "no pinned snapshot can be read. To fix: set FUTURECITY_SNAPSHOTS to the folder of pinned snapshots "
+            f"(in this project's layout: {config.shared_data_dir()}), or download the public copies into it "
+            f"with `futurecity pull --snapshots {folder}`")
+        code = EXIT_DATA
     changed = [r["id"] for r in rows if r["snapshot"] == "hash mismatch"]
     if changed:
         say("data invalid", f"the pinned snapshots of {', '.join(changed)} no longer match their sha256 in "
             "data/sources.yml and will not be loaded. Restore the original files, or register the new ones.")
-        return EXIT_DATA
-    return EXIT_OK
+        code = EXIT_DATA
+    for status, fix in (("unreadable", "make them readable by this user (chmod a+r)"),
+                        ("not a file", "put the files themselves there")):
+        bad = [f"{r['id']} ({r['snapshot_file']})" for r in rows if r["snapshot"] == status]
+        if bad:
+            say("data unavailable", f"the pinned snapshots of {', '.join(bad)} are {status} and will not be "
+                f"loaded. To fix: {fix}.")
+            code = EXIT_DATA
+    return code
 
 
 def _check(srcs) -> int:
@@ -265,7 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "cache", None):
         os.environ["FUTURECITY_CACHE"] = os.path.abspath(args.cache)
     try:
+        from futurecity.data.access import check_environment
+
+        check_environment()
         return COMMANDS[args.command](args)
+    except BadInput as exc:
+        say("bad input", str(exc))
+        return EXIT_DATA
     except DataUnavailable as exc:
         say("data unavailable", str(exc))
         return EXIT_DATA

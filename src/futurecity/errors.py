@@ -1,7 +1,8 @@
 """Every error type, exit code and message helper of futurecity, in one place.
 
 Exit codes of the ``futurecity`` command: :data:`EXIT_OK` (0) success; :data:`EXIT_FAILED` (1) anything else
-(for ``build``: a chapter failed); :data:`EXIT_DATA` (2) data unavailable or invalid.
+(for ``build``: a chapter failed); :data:`EXIT_DATA` (2) data unavailable or invalid, or bad input (a parameter,
+environment variable, source id or file that cannot be used: :class:`BadInput`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,23 @@ EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 2
 
 class RegistryError(ValueError):
     """The registry file is malformed or does not name the source asked for."""
+
+
+class BadInput(ValueError):
+    """Something given to futurecity cannot be used: a chapter parameter, a ``FUTURECITY_*`` variable, a source
+    id, a file or folder named. The message names it (``what``), says what is wrong and the remedy; in a
+    notebook it is shown as that message alone, without a traceback."""
+
+    def __init__(self, what: str, problem: str, remedy: str):
+        self.what, self.problem, self.remedy = what, problem, remedy
+        super().__init__(f"{what}: {problem.rstrip('.')}. To fix: {remedy}")
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
+class UnknownSource(BadInput, RegistryError):
+    """A source id that the registry does not hold; the message lists the registered ones."""
 
 
 class ParseError(ValueError):

@@ -4,9 +4,8 @@ with the section's claims."""
 
 from __future__ import annotations
 
-from futurecity.chapters.common import Chapter, claim_facts, data_basis
+from futurecity.chapters.common import Chapter, claim_facts, data_basis, parameters
 from futurecity.claims import evaluate, ledger
-from futurecity.claims.measures import Inputs
 from futurecity.topics import cities, longrun, trade
 from futurecity.viz import tables
 from futurecity.viz.controls import interact
@@ -69,4 +68,4 @@ class CityValue(Chapter):
 
 def open(vintage: str = "pinned", live: bool = False) -> CityValue:  # noqa: A001  (the chapter's verb)
     """Chapter 4 on ``vintage`` (pulled first when ``live``)."""
-    return CityValue(Inputs(vintage=vintage, live=live))
+    return CityValue(parameters(vintage, live))

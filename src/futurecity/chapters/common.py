@@ -1,5 +1,5 @@
-"""What every chapter does the same way: glue its facts, turn its claims into facts, say which data it read,
-and say at its top when a live pull failed and older data stand in."""
+"""What every chapter does the same way: check its parameters, glue its facts, turn its claims into facts, say
+which data it read, and say at its top when a live pull failed and older data stand in."""
 
 from __future__ import annotations
 
@@ -9,11 +9,27 @@ from dataclasses import dataclass, field
 
 from futurecity.claims.measures import Inputs
 from futurecity.data import registry
+from futurecity.data.access import check_environment, check_vintage
+from futurecity.errors import BadInput
 from futurecity.facts import Fact, constant
 
 # The glue key of a chapter's provenance record (:func:`provenance`): the website shows each quoted number's
 # provenance from it (futurecity.site.facts).
 PROVENANCE_KEY = "futurecity_provenance"
+
+
+def parameters(vintage, live) -> Inputs:
+    """The inputs of a chapter opened with its notebook's parameters (papermill's ``-p vintage ...``, ``-p live
+    ...``), checked first: ``live`` a bool, ``vintage`` 'pinned', 'latest' or a vintage id, and every
+    ``FUTURECITY_*`` variable usable; else :class:`futurecity.errors.BadInput` naming the parameter or variable
+    and the remedy, shown in the notebook without a traceback."""
+    if not isinstance(live, bool):
+        raise BadInput(f"live={live!r}", f"the parameter live must be True or False, not a {type(live).__name__}",
+                       "pass `-p live True` or `-p live False` to papermill (unquoted, so it arrives as a bool), "
+                       "or set live = True / False in the parameters cell")
+    check_vintage(vintage)
+    check_environment()
+    return Inputs(vintage=vintage, live=live)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from futurecity import config
-from futurecity.chapters.common import Chapter, claim_facts, claim_key
+from futurecity.chapters.common import Chapter, claim_facts, claim_key, parameters
 from futurecity.claims import evaluate, ledger, newer, rules
-from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, constant
 from futurecity.topics import fulltime, load_all
 from futurecity.viz import tables, verdict
@@ -188,7 +187,7 @@ class Conclusion(Chapter):
             csv=[("verdict_values_marks", {"id": "claim", "label": "about", "window": "paper_years",
                                                "paper": "paper_value", "value": "recomputed_value",
                                                "shown": "recomputed_on", "band_low": "accepted_from",
-                                               "band_high": "accepted_to", "status": "status"})])
+                                               "band_high": "accepted_to", "unit": "unit", "status": "status"})])
 
     def scoreboard(self):
         """Every claim of the ledger: the paper's value, the value recomputed here, the data read, status, and a
@@ -208,4 +207,4 @@ class Conclusion(Chapter):
 
 def open(vintage: str = "pinned", live: bool = False) -> Conclusion:  # noqa: A001  (the chapter's verb)
     """Chapter 6 on ``vintage`` (pulled first when ``live``)."""
-    return Conclusion(Inputs(vintage=vintage, live=live))
+    return Conclusion(parameters(vintage, live))

@@ -4,9 +4,8 @@ Frey and Osborne's probabilities (claim C2-1)."""
 
 from __future__ import annotations
 
-from futurecity.chapters.common import Chapter, claim_facts, data_basis
+from futurecity.chapters.common import Chapter, claim_facts, data_basis, parameters
 from futurecity.claims import evaluate, ledger
-from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact
 from futurecity.topics import automation, manufacturing
 from futurecity.viz import tables
@@ -63,4 +62,4 @@ class Industry40(Chapter):
 
 def open(vintage: str = "pinned", live: bool = False) -> Industry40:  # noqa: A001  (the chapter's verb)
     """Chapter 2 on ``vintage`` (pulled first when ``live``)."""
-    return Industry40(Inputs(vintage=vintage, live=live))
+    return Industry40(parameters(vintage, live))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from futurecity.chapters.common import Chapter
-from futurecity.claims.measures import Inputs
+from futurecity.chapters.common import Chapter, parameters
 from futurecity.topics import longrun
 from futurecity.viz.controls import interact
 
@@ -31,4 +30,4 @@ class Introduction(Chapter):
 
 def open(vintage: str = "pinned", live: bool = False) -> Introduction:  # noqa: A001  (the chapter's verb)
     """Chapter 1 on ``vintage`` (pulled first when ``live``)."""
-    return Introduction(Inputs(vintage=vintage, live=live))
+    return Introduction(parameters(vintage, live))

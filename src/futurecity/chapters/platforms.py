@@ -3,8 +3,7 @@ Global 2000, 2022, countries settled by the 2017 Fortune 500 headquarters) and w
 
 from __future__ import annotations
 
-from futurecity.chapters.common import Chapter, data_basis
-from futurecity.claims.measures import Inputs
+from futurecity.chapters.common import Chapter, data_basis, parameters
 from futurecity.topics import platforms
 
 CHAPTER = 3
@@ -31,4 +30,4 @@ class Platforms(Chapter):
 
 def open(vintage: str = "pinned", live: bool = False) -> Platforms:  # noqa: A001  (the chapter's verb)
     """Chapter 3 on ``vintage`` (pulled first when ``live``)."""
-    return Platforms(Inputs(vintage=vintage, live=live))
+    return Platforms(parameters(vintage, live))

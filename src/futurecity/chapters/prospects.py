@@ -3,9 +3,8 @@ with the section's claims."""
 
 from __future__ import annotations
 
-from futurecity.chapters.common import Chapter, claim_facts, data_basis
+from futurecity.chapters.common import Chapter, claim_facts, data_basis, parameters
 from futurecity.claims import evaluate, ledger
-from futurecity.claims.measures import Inputs
 from futurecity.topics import berd, bres, music
 from futurecity.viz import tables
 from futurecity.viz.controls import interact
@@ -70,4 +69,4 @@ class Prospects(Chapter):
 
 def open(vintage: str = "pinned", live: bool = False) -> Prospects:  # noqa: A001  (the chapter's verb)
     """Chapter 5 on ``vintage`` (pulled first when ``live``)."""
-    return Prospects(Inputs(vintage=vintage, live=live))
+    return Prospects(parameters(vintage, live))

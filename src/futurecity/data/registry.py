@@ -10,11 +10,41 @@ from pathlib import Path
 
 
 from futurecity import config
-from futurecity.errors import RegistryError
+from futurecity.errors import RegistryError, UnknownSource
 from futurecity.files import read_yaml
 
 APIS = ("nomis", "ons", "worldbank", "fred", "berd", "file")
 RAW_BASE = "https://raw.githubusercontent.com"  # OWNER/REPO/COMMIT/PATH follow; FUTURECITY_MIRROR replaces it
+
+
+DEFAULT_MAX_DROP = 0.2  # the share of rows or coverage a pull may lose against the newest good vintage
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What a live answer must hold before it is stored (``live.checks`` in the registry; see
+    :func:`futurecity.data.vintages.validate`). ``keys``: the columns that name a row, one row per combination
+    (e.g. date and series); ``asked``: for a column, the values the request asked for, each of which must be
+    there (the series, countries or geographies of the query); ``reach``: ``[first, last]``, the years a pull
+    must cover at least; ``max_drop``: the largest share of rows, years or key groups an answer may lose
+    against the newest good vintage (0.2: a fifth)."""
+
+    keys: tuple[str, ...] = ()
+    asked: dict = field(default_factory=dict)
+    reach: tuple[int, int] | None = None
+    max_drop: float = DEFAULT_MAX_DROP
+
+    def __post_init__(self):
+        object.__setattr__(self, "keys", tuple(self.keys))
+        if self.reach is not None:
+            if len(self.reach) != 2 or not all(isinstance(y, int) for y in self.reach):
+                raise TypeError(f"reach must be [first year, last year], not {self.reach!r}")
+            object.__setattr__(self, "reach", tuple(self.reach))
+        if not 0 <= float(self.max_drop) < 1:
+            raise TypeError(f"max_drop must be a share from 0 to below 1, not {self.max_drop!r}")
+        for col, values in self.asked.items():
+            if not isinstance(values, list) or not values:
+                raise TypeError(f"asked.{col} must be a list of the values asked for, not {values!r}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +55,7 @@ class Live:
     the last year a pulled answer must reach, or it is rejected (the right release, not a neighbour). ``parts``:
     a query the publisher splits over several datasets (BRES 2009-2014 and 2015 on); each part names its
     ``dataset`` (put into the path's ``{dataset}``) and the parameters it adds, and the client joins the answers.
+    ``checks``: what an answer must hold before it is stored (:class:`Checks`).
 
     Bounds and evidence: ``max_bytes``, the bytes one pull may receive in all, and ``deadline``, the seconds it may
     take (both read by :mod:`futurecity.data.http`; unset means its defaults); ``evidence``, the public record the
@@ -39,6 +70,7 @@ class Live:
     vintage: str = ""
     last_year: int | None = None
     parts: tuple[dict, ...] = ()
+    checks: Checks = field(default_factory=Checks)  # what an answer must hold before it is stored
     # bounds and evidence of the live request
     max_bytes: int | None = None
     deadline: float | None = None
@@ -46,6 +78,8 @@ class Live:
 
     def __post_init__(self):
         object.__setattr__(self, "parts", tuple(self.parts or ()))
+        if isinstance(self.checks, dict):
+            object.__setattr__(self, "checks", Checks(**self.checks))
         object.__setattr__(self, "evidence", tuple(self.evidence or ()))
         for name in ("max_bytes", "deadline"):
             value = getattr(self, name)
@@ -144,6 +178,10 @@ def _source(entry: dict) -> Source:
         raise RegistryError(f"source {src.id!r}: api 'file' means no live request, and only then")
     if src.snapshot is not None:
         _check_snapshot(src.id, src.snapshot)
+    if src.live is not None:
+        named = [c for c in (*src.live.checks.keys, *src.live.checks.asked) if c not in src.schema]
+        if named:
+            raise RegistryError(f"source {src.id!r}: live.checks names columns {named} that are not in its schema")
     return src
 
 
@@ -168,4 +206,5 @@ def get(source_id: str) -> Source:
         return sources()[source_id]
     except KeyError:
         known = ", ".join(sources())
-        raise RegistryError(f"unknown source {source_id!r}; registered sources: {known}") from None
+        raise UnknownSource(f"unknown source {source_id!r}", f"{config.registry_path()} registers no source of "
+                            "that id", f"name one of the registered sources: {known}") from None

@@ -9,7 +9,10 @@ pulls first when asked to):
 
 Every frame carries its provenance in ``DataFrame.attrs`` (source id, vintage, URL, sha256, licence ...).
 A live vintage is a folder ``<cache>/<source>/vintages/<id>/`` with the raw response and ``manifest.json``;
-an answer that failed validation is kept in ``<cache>/<source>/rejected/<id>/`` and is never read.
+an answer that failed validation is kept in ``<cache>/<source>/rejected/<id>/`` and is never read. A vintage
+whose ``manifest.json`` cannot be read, lacks a field or names a file outside its folder is reported (once, on
+stderr) and skipped, so the next pull can repair the store; a vintage that fails the source's checks when read
+(one row per key, :func:`duplicate_keys`) is a :class:`DataUnavailable`, never a crash.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pandas as pd
 from futurecity import config, reads
 from futurecity.data import parsers, registry
 from futurecity.data.registry import Source
-from futurecity.errors import DataUnavailable, NeedsLiveData, ParseError
+from futurecity.errors import DataUnavailable, NeedsLiveData, ParseError, say
 from futurecity.files import sha256_bytes, sha256_file
 
 
@@ -36,13 +39,20 @@ def snapshot_path(src: Source) -> Path | None:
 
 
 def snapshot_status(src: Source) -> str:
-    """``ok``, ``missing`` or ``hash mismatch``; ``live only`` for a source registered without a snapshot."""
+    """``ok``, ``missing``, ``not a file`` (a folder, say), ``unreadable`` (no permission) or ``hash mismatch``;
+    ``live only`` for a source registered without a snapshot."""
     if src.snapshot is None:
         return "live only"
     path = snapshot_path(src)
-    if path is None or not path.is_file():
+    if path is None or not path.exists():
         return "missing"
-    return "ok" if sha256_file(path) == src.snapshot.sha256 else "hash mismatch"
+    if not path.is_file():
+        return "not a file"
+    try:
+        digest = sha256_file(path)
+    except OSError:
+        return "unreadable"
+    return "ok" if digest == src.snapshot.sha256 else "hash mismatch"
 
 
 # --- the store of live vintages ------------------------------------------------------------------------------
@@ -52,15 +62,53 @@ def vintages_dir(src: Source | str, kind: str = "vintages") -> Path:
     return config.cache_dir() / sid / kind
 
 
+VINTAGE_ID = r"\d{8}T\d{6}Z-[0-9a-f]{8}"  # a live vintage's id: when it was pulled, the head of its sha256
+MANIFEST_FIELDS = ("source", "vintage", "url", "retrieved_at", "sha256", "parser", "file")
+_reported: set[str] = set()  # manifests already reported as skipped by this process
+
+
+def _manifest_problem(folder: Path, manifest) -> str | None:
+    """Why a vintage's manifest cannot be used (a missing field, a file outside its folder), or None."""
+    if not isinstance(manifest, dict):
+        return f"it holds a {type(manifest).__name__}, not an object"
+    missing = [k for k in MANIFEST_FIELDS if not isinstance(manifest.get(k), str) or not manifest.get(k)]
+    if missing:
+        return f"it lacks the fields {missing}"
+    target = (folder / manifest["file"]).resolve()
+    if target.parent != folder.resolve():
+        return f"its file {manifest['file']!r} is not a file of the vintage's own folder (refused)"
+    return None
+
+
+def read_manifest(src: Source, folder: Path) -> dict | None:
+    """The manifest of the vintage in ``folder`` (with ``dir``), or None, said once on stderr, when it is
+    unreadable, not JSON, incomplete, or names a file outside ``folder``."""
+    path = folder / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        why = _manifest_problem(folder, manifest)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why = f"it cannot be read as JSON ({type(exc).__name__}: {exc})"
+    if why is None:
+        return manifest | {"dir": str(folder)}
+    if str(path) not in _reported:
+        _reported.add(str(path))
+        say("warning", f"source '{src.id}': the cached vintage {folder.name} is skipped: its manifest {path} is "
+            f"corrupt: {why}. To fix: delete the folder {folder} (the next `futurecity pull {src.id} --live` "
+            "stores a new vintage); the other vintages and the pinned snapshot are read as before.")
+    return None
+
+
 def vintage_manifests(src: Source) -> list[dict]:
-    """Manifests of the good live vintages of ``src``, oldest first."""
+    """Manifests of the good live vintages of ``src``, oldest first; a corrupt one is reported and skipped."""
     base = vintages_dir(src)
     out = []
     if base.is_dir():
         for d in sorted(base.iterdir()):
-            m = d / "manifest.json"
-            if m.is_file():
-                out.append(json.loads(m.read_text(encoding="utf-8")) | {"dir": str(d)})
+            if (d / "manifest.json").is_file():
+                manifest = read_manifest(src, d)
+                if manifest is not None:
+                    out.append(manifest)
     return sorted(out, key=lambda m: (m["retrieved_at"], m["vintage"]))
 
 
@@ -139,10 +187,18 @@ def _from_snapshot(src: Source) -> pd.DataFrame:
                               f"(an absolute path, or one relative to the project root {config.root()}; in this "
                               f"project's layout: {config.shared_data_dir()}), or download the public copies "
                               f"into it with `futurecity pull --snapshots {folder}`")
+    if path.is_dir() or (path.exists() and not path.is_file()):
+        raise DataUnavailable(src.id, url, f"the pinned snapshot {path} is a {'folder' if path.is_dir() else 'special file'}, "
+                              "not a file.", f"put the file {src.snapshot.file} itself there (or {_remedy_snapshot(src)})")
     if not path.is_file():
         raise DataUnavailable(src.id, url, f"the pinned snapshot {path} does not exist.{derived_note(src)}",
                               _remedy_snapshot(src))
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataUnavailable(src.id, url, f"the pinned snapshot {path} cannot be read ({exc.strerror or exc}).",
+                              f"make the file readable by this user (e.g. `chmod a+r {path}`), or "
+                              f"{_remedy_snapshot(src)}") from exc
     digest = sha256_bytes(raw)
     if digest != src.snapshot.sha256:
         raise DataUnavailable(
@@ -159,15 +215,38 @@ def _from_snapshot(src: Source) -> pd.DataFrame:
     return frame
 
 
+def duplicate_keys(src: Source, frame: pd.DataFrame) -> str | None:
+    """Why ``frame`` has more than one row for some combination of the registry's ``checks.keys`` (the count and
+    the first such combination), or None when each is one row."""
+    keys = [k for k in src.live.checks.keys if k in frame.columns] if src.live is not None else []
+    if not keys:
+        return None
+    dup = frame.duplicated(keys, keep=False)
+    if not dup.any():
+        return None
+    first = frame.loc[dup, keys].iloc[0].to_dict()
+    return (f"{int(dup.sum()):,} of its {len(frame):,} rows share their {', '.join(keys)} with another row (the "
+            f"first: {first}); each must be one row")
+
+
 def _from_vintage(src: Source, manifest: dict) -> pd.DataFrame:
     path = Path(manifest["dir"]) / manifest["file"]
-    raw = path.read_bytes() if path.is_file() else b""
+    try:
+        raw = path.read_bytes() if path.is_file() else b""
+    except OSError as exc:
+        raise DataUnavailable(src.id, manifest["url"], f"the cached vintage {manifest['vintage']} at {path} cannot "
+                              f"be read ({exc.strerror or exc}).", f"make it readable, or {_remedy_pull(src)}") from exc
     digest = sha256_bytes(raw)
     if digest != manifest["sha256"]:
         raise DataUnavailable(src.id, manifest["url"],
                               f"the cached vintage {manifest['vintage']} at {path} no longer matches its manifest.",
                               _remedy_pull(src))
     frame = _parse(src, manifest["parser"], raw, f"the cached vintage {manifest['vintage']}", manifest["url"])
+    why = duplicate_keys(src, frame)
+    if why:
+        raise DataUnavailable(src.id, manifest["url"], f"the cached vintage {manifest['vintage']} fails the checks "
+                              f"of a live answer: {why}.", f"delete its folder {manifest['dir']} (or read vintage "
+                              f"'pinned'), then {_remedy_pull(src)}")
     reads.log("source", source=src.id, vintage=manifest["vintage"], sha256=digest)
     frame.attrs.update(_provenance(src, vintage=manifest["vintage"],
                                    vintage_label=_live_label(src, manifest), url=manifest["url"],

@@ -43,9 +43,11 @@ def _years(frame: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def validate(src: Source, raw: bytes) -> pd.DataFrame:
+def validate(src: Source, raw: bytes, newest: dict | None = None) -> pd.DataFrame:
     """The answer parsed by the source's live parser, if it holds rows, every column of the registry schema, a
-    numeric ``value`` and years from 1900 to next year; else :class:`InvalidAnswer` saying what is wrong."""
+    numeric ``value`` and years from 1900 to next year, and passes what the registry's ``live.checks`` ask
+    (:func:`check_answer`, against ``newest``, the manifest of the newest good vintage); else
+    :class:`InvalidAnswer` saying what is wrong."""
     fmt = src.live.format
     try:
         frame = parsers.get(fmt)(raw)
@@ -66,7 +68,69 @@ def validate(src: Source, raw: bytes) -> pd.DataFrame:
         raise InvalidAnswer(f"its last year is {years.max()}, but this source is the release that ends in "
                             f"{src.live.last_year} ({src.live.vintage or 'see data/sources.yml'}): the dataset page "
                             f"linked another release (link pattern {src.live.link!r})")
+    check_answer(src, raw, frame, newest)
     return frame
+
+
+# --- what an answer must hold (the registry's live.checks) ---------------------------------------------------
+
+def coverage(src: Source, frame: pd.DataFrame) -> dict:
+    """What an answer covers, kept in its manifest to compare the next pull with: its rows, distinct years
+    (first and last) and key groups (the combinations of ``checks.keys`` other than the time column)."""
+    years = _years(frame)
+    out = {"rows": len(frame)}
+    if years is not None and years.notna().any():
+        out |= {"years": int(years.nunique()), "first_year": int(years.min()), "last_year": int(years.max())}
+    groups = [k for k in src.live.checks.keys if k in frame.columns and k not in ("year", "date", "period")]
+    if groups:
+        out["groups"] = int(len(frame[groups].drop_duplicates()))
+    return out
+
+
+def _last_record(src: Source, raw: bytes) -> str | None:
+    """For a CSV answer: why its last record is not whole (no line break after it, as every CSV answer and
+    snapshot of these services ends), else None. A cut inside a row with a matching Content-Length shows here
+    (the parser would read the cut value as a number)."""
+    if "csv" not in src.live.format:
+        return None
+    if not raw.endswith((b"\n", b"\r")):
+        tail = raw.rsplit(b"\n", 1)[-1][-60:].decode(errors="replace")
+        return f"its last record {tail!r} has no line break after it: the answer was cut inside a row"
+    return None
+
+
+def check_answer(src: Source, raw: bytes, frame: pd.DataFrame, newest: dict | None) -> None:
+    """The registry's ``live.checks`` on a parsed answer: a whole last record, one row per key, the values
+    asked for present, the years it must reach, and no drop of more than ``max_drop`` in rows, years or key
+    groups against ``newest`` (the newest good vintage's manifest); :class:`InvalidAnswer` otherwise."""
+    checks = src.live.checks
+    why = _last_record(src, raw) or store.duplicate_keys(src, frame)
+    if why:
+        raise InvalidAnswer(why)
+    for col, wanted in checks.asked.items():
+        if col not in frame.columns:
+            raise InvalidAnswer(f"it has no column {col!r}, whose values {wanted} the request asked for")
+        have = set(frame[col].astype("string"))
+        lacking = [v for v in wanted if str(v) not in have]
+        if lacking:
+            raise InvalidAnswer(f"it holds no rows for {col} {lacking}, which the request asked for "
+                                f"(it has {sorted(have)[:8]})")
+    got = coverage(src, frame)
+    if checks.reach is not None and "first_year" in got:
+        first, last = checks.reach
+        if got["first_year"] > first or got["last_year"] < last:
+            raise InvalidAnswer(f"it covers {got['first_year']}-{got['last_year']}, but a pull of this source must "
+                                f"reach {first}-{last} (live.checks.reach in data/sources.yml)")
+    if newest is None:
+        return
+    before_all = {"rows": newest.get("rows")} | newest.get("coverage", {})  # older manifests hold rows only
+    for what in ("rows", "years", "groups"):
+        before, now = before_all.get(what), got.get(what)
+        if isinstance(before, int) and before > 0 and now is not None and now < before * (1 - checks.max_drop):
+            raise InvalidAnswer(
+                f"it has {now:,} {what} where the newest good vintage {newest['vintage']} has {before:,}: a drop "
+                f"of {1 - now / before:.0%}, more than the {checks.max_drop:.0%} this source allows "
+                "(live.checks.max_drop in data/sources.yml)")
 
 
 def _stamp() -> datetime:
@@ -122,14 +186,33 @@ def _reject(src: Source, answer: Answer, reason: str, retrieved: datetime) -> Da
 def _keep(src: Source, answer: Answer, frame: pd.DataFrame, retrieved: datetime) -> dict:
     """Store a checked answer as a new vintage and return its manifest; an answer identical to the newest
     vintage is not stored twice (that vintage's manifest comes back, with ``unchanged: true``)."""
-    manifest = _manifest(src, answer, retrieved) | {"rows": len(frame)}
+    cover = coverage(src, frame)
+    manifest = _manifest(src, answer, retrieved) | {"rows": cover["rows"], "coverage": cover}
     newest = store.latest_vintage(src)
     if newest is not None and newest["sha256"] == manifest["sha256"]:
         return newest | {"unchanged": True}
     final = store.vintages_dir(src) / manifest["vintage"]
+    if final.exists():  # the same answer, pulled in the same second: kept, unless it was skipped as corrupt
+        same = store.read_manifest(src, final)
+        if same is not None:
+            return same | {"unchanged": True}
+        _set_aside(src, final)
     _write_folder(src, final, {manifest["file"]: answer.raw,
                                "manifest.json": json.dumps(manifest, indent=2).encode()})
     return manifest | {"dir": str(final)}
+
+
+def _set_aside(src: Source, folder: Path) -> Path:
+    """Move a vintage folder whose manifest is corrupt out of ``vintages/`` into ``rejected/<id>-corrupt[-n]``
+    (kept for inspection, never read), so a pull can store the same answer again under its id."""
+    aside = store.vintages_dir(src, "rejected") / f"{folder.name}-corrupt"
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = aside.with_name(f"{folder.name}-corrupt-{n}")
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(folder, aside)
+    return aside
 
 
 def pull(src: Source | str, *, page_size: int | None = None, http: HttpSession | None = None) -> dict:
@@ -152,7 +235,7 @@ def pull(src: Source | str, *, page_size: int | None = None, http: HttpSession |
     except BadAnswer as bad:
         raise _reject(src, bad.answer, bad.reason, retrieved) from bad
     try:
-        frame = validate(src, answer.raw)
+        frame = validate(src, answer.raw, store.latest_vintage(src))
     except InvalidAnswer as exc:
         raise _reject(src, answer, str(exc), retrieved) from exc
     return _keep(src, answer, frame, retrieved)

@@ -11,7 +11,7 @@ the same year and letter as the list, so every citation names exactly one entry.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import ascii_lowercase
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
@@ -22,6 +22,7 @@ from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting import BaseSortingStyle
 from pybtex.style.template import node
 from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
     BasicAuthorYearParentheticalReferenceStyle,
@@ -135,7 +136,11 @@ class _Year(ExtraYearReferenceStyle):
 
 @dataclass
 class FuturecityReferenceStyle(AuthorYearReferenceStyle):
-    """sphinxcontrib-bibtex's author_year, with the year taken from the bibliography's label."""
+    """sphinxcontrib-bibtex's author_year, with the year taken from the bibliography's label, in round brackets:
+    "Frey and Osborne (2017)", "(Frey and Osborne, 2017)"."""
+
+    bracket_textual: BracketStyle = field(default_factory=lambda: BracketStyle(left="(", right=")"))
+    bracket_parenthetical: BracketStyle = field(default_factory=lambda: BracketStyle(left="(", right=")"))
 
     def __post_init__(self):
         self.styles.extend([

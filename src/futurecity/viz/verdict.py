@@ -32,6 +32,7 @@ PAD = 0.3  # room left and right of a row's numbers, as a share of their range
 HOLLOW = "#FFFFFF"
 STATUS_WIDTH = 128  # pixels kept free at the right of a claim's name for its status (icon and word)
 NARROW = f"({badges.WIDTH_PARAM} > 0 && {badges.WIDTH_PARAM} < 520)"  # a phone: the status as icon only
+SMALL = f"({badges.WIDTH_PARAM} > 0 && {badges.WIDTH_PARAM} < 360)"  # a small phone: every line a size smaller
 DASH = "\u2013"
 
 
@@ -87,7 +88,7 @@ def rows(results: list[dict], links: Callable[[dict], str]) -> pd.DataFrame:
         window = r["window"]
         if value is None:
             value_text = "no value: no public data hold it" if not judged else (
-                "no value: the data it needs are not among those read")
+                "no value: its data are not among those read")
         elif shown == "ours":
             value_text = f"ours: {_number(value)}"
         else:
@@ -111,7 +112,8 @@ def rows(results: list[dict], links: Callable[[dict], str]) -> pd.DataFrame:
             "x_value": at(value, None), "x_paper": at(paper, None),
             "x_value_label": 0.0 if value is None else at(value, None),
             "title_text": f"{r['id']} {r['label']}", "value_text": value_text, "rule_text": rule_words,
-            "window": "" if window["start"] is None else f"{window['start']}{DASH}{window['end']}",
+            "window": (f"{window['start']} to the latest year" if window["end"] == ledger.LATEST else years_words),
+            "unit": r["unit"],
             "statement": r["statement"], "href": links(r),
             "y_title": i + LINE_TITLE, "y_values": i + LINE_VALUES, "y_strip": i + LINE_STRIP,
             "y_rule": i + LINE_RULE, "y_top": i, "y_bottom": i + 1,
@@ -150,12 +152,12 @@ def verdict_chart(table: pd.DataFrame, width: int = WIDTH) -> alt.LayerChart:
         shape="circle", size=110, strokeWidth=2, opacity=1, filled=False).encode(
         x=x, y=at("y_strip"), stroke=alt.Stroke("colour:N", scale=None), fill=alt.Fill("fill:N", scale=None),
         href=href, tooltip=tooltip).properties(name="verdict_values")
-    text = dict(fontSize=11, color=MUTED, baseline="middle", limit={"expr": "width"})
-    title = base.mark_text(align="left", fontSize=12, fontWeight="bold", color=INK, baseline="middle",
+    text = dict(fontSize={"expr": f"{SMALL} ? 10 : 11"}, color=MUTED, baseline="middle", limit={"expr": "width"})
+    title = base.mark_text(align="left", fontSize={"expr": f"{SMALL} ? 10.5 : 12"}, fontWeight="bold", color=INK, baseline="middle",
                            limit={"expr": f"width - ({NARROW} ? 24 : {STATUS_WIDTH})"}).encode(
         x=alt.datum(0, scale=xs, axis=None), y=at("y_title"), text="title_text:N", href=href).properties(name="verdict_titles")
     status = base.transform_calculate(shown_status=f"{NARROW} ? datum.icon : datum.status_text").mark_text(
-        align="right", fontSize=12, fontWeight="bold", baseline="middle").encode(
+        align="right", fontSize={"expr": f"{SMALL} ? 11 : 12"}, fontWeight="bold", baseline="middle").encode(
         x=alt.datum(1, scale=xs, axis=None), y=at("y_title"), text="shown_status:N",
         color=alt.Color("text_colour:N", scale=None), href=href).properties(name="verdict_status")
     rule_label = base.transform_filter("datum.rule_text != ''").mark_text(align="left", **text).encode(
