@@ -6,6 +6,7 @@ server answering in Nomis's layout."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -240,6 +241,15 @@ def _serve_census(api, sid: str, dataset: str, name: str, body: bytes) -> None:
     api.monkeypatch.setenv(f"FUTURECITY_URL_{sid.upper()}", base)
     api.server.expect_request(f"/{sid}/dataset/def.sdmx.json", query_string={"search": name.split()[0] + "*"}
                               ).respond_with_data(_definitions(dataset, name), content_type="application/json")
+    # the dataset's own definition: geography, its industry cells and measures (no other dimension to fix)
+    cl = dataset.replace("NM", "CL")
+    dims = [{"conceptref": c, "codelist": f"{cl}_{c}"} for c in ("GEOGRAPHY", "CELL", "MEASURES")]
+    api.server.expect_request(f"/{sid}/dataset/{dataset}.def.sdmx.json").respond_with_json(
+        {"structure": {"keyfamilies": {"keyfamily": [{"id": dataset, "components": {"dimension": dims}}]}}})
+    cells = [{"value": i, "description": {"value": v}} for i, v in enumerate(sorted(set(
+        pd.read_csv(io.BytesIO(body))["CELL_NAME"])))]
+    api.server.expect_request(f"/{sid}/codelist/{cl}_CELL.def.sdmx.json").respond_with_json(
+        {"structure": {"codelists": {"codelist": [{"id": f"{cl}_CELL", "code": cells}]}}})
 
     def pages(request):
         offset = int(request.args.get("recordoffset", 0))

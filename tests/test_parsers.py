@@ -323,3 +323,69 @@ def test_the_column_check_catches_swapped_columns(a, b):
     swapped = live.assign(**{a: live[b], b: live[a]})
     with pytest.raises(AssertionError, match=f"column {a}"):
         assert_same_values(swapped, pinned)
+
+
+# --- the live parsers on real answers of the services (../shared/data/api-answers) ------------------------------
+
+ANSWERS = snapshots_dir() / "api-answers"
+
+
+def test_ons_timeseries_json_on_the_real_ons_answer():
+    raw = (ANSWERS / "ons_zebedee_ybha_timeseries_2015.json").read_bytes()
+    doc = json.loads(raw)
+    frame = parsers.get("ons_timeseries_json")(raw)
+    counts = frame["frequency"].value_counts().to_dict()
+    assert counts == {f: len(doc[k]) for f, k in (("year", "years"), ("quarter", "quarters"), ("month", "months"))
+                      if doc[k]}
+    years = frame[frame["frequency"] == "year"]
+    assert list(zip(years["year"], years["value"], strict=True)) == [(int(o["date"]), float(o["value"]))
+                                                                     for o in doc["years"]]
+    assert frame.attrs["cdid"] == doc["description"]["cdid"] and set(frame["unit"]) == {doc["description"]["unit"]}
+    annual = parsers.get("ons_timeseries_json_annual_uk")(raw)
+    assert len(annual) == len(doc["years"]) and set(annual["geography_code"]) == {"K02000001"}
+
+
+def test_ons_generator_csv_on_a_real_answer_with_months_and_a_quoted_unit():
+    raw = (ANSWERS / "ons_generator_l522_mm23_2025-07.csv").read_bytes()
+    rows = [r for r in csv.reader(io.StringIO(raw.decode("utf-8"))) if r]
+    meta = {r[0]: r[1] if len(r) > 1 else "" for r in rows[:8]}
+    data = [r for r in rows if re.fullmatch(r"\d{4}( Q[1-4]| [A-Z]{3})?", r[0])]
+    frame = parsers.get("ons_generator_csv")(raw)
+    assert len(frame) == len(data)
+    assert set(frame["unit"]) == {meta["Unit"]} and "," in meta["Unit"]  # the quoted unit keeps its comma
+    months = frame[frame["frequency"] == "month"]
+    assert len(months) == sum(bool(re.fullmatch(r"\d{4} [A-Z]{3}", r[0])) for r in data) > 0
+    assert list(months["period"]) == [r[0] for r in data if re.fullmatch(r"\d{4} [A-Z]{3}", r[0])]
+    assert list(months["value"]) == [float(r[1]) for r in data if re.fullmatch(r"\d{4} [A-Z]{3}", r[0])]
+    assert frame.attrs["cdid"] == meta["CDID"] and frame.attrs["release_date"] == meta["Release date"]
+
+
+def test_worldbank_json_on_a_real_answer_page():
+    raw = (ANSWERS / "worldbank_v2_gdp_recorded_trimmed.json").read_bytes()
+    paging, rows = json.loads(raw)
+    frame = parsers.get("worldbank_json")(raw)
+    want = sorted((r["countryiso3code"], int(r["date"]), r["value"]) for r in rows if r["value"] is not None)
+    assert sorted(zip(frame["country_code"], frame["year"], frame["value"], strict=True)) == want
+    assert set(frame["indicator_code"]) == {r["indicator"]["id"] for r in rows}
+    assert isinstance(paging["per_page"], int)  # a number in this answer, a string in older ones: both read
+
+
+def test_worldbank_json_error_object_with_the_real_key():
+    body = json.dumps([{"message": [{"id": "120", "key": "Invalid value",
+                                     "value": "The provided parameter value is not valid"}]}]).encode()
+    with pytest.raises(ParseError, match="error object: Invalid value: The provided parameter value is not valid"):
+        parsers.get("worldbank_json")(body)
+
+
+def test_nomis_definitions_and_codelists_are_read_in_the_def_sdmx_layout():
+    from futurecity.data.parsers.nomis import nomis_codes, nomis_dimensions, total_code
+
+    definition = json.dumps({"structure": {"keyfamilies": {"keyfamily": [{"id": "NM_1_1", "components": {
+        "dimension": [{"conceptref": "GEOGRAPHY", "codelist": "CL_1_1_GEOGRAPHY"},
+                      {"conceptref": "C_SEX", "codelist": "CL_1_1_C_SEX"}]}}]}}}).encode()
+    assert nomis_dimensions(definition) == [("GEOGRAPHY", "CL_1_1_GEOGRAPHY"), ("C_SEX", "CL_1_1_C_SEX")]
+    codes = json.dumps({"structure": {"codelists": {"codelist": [{"code": [
+        {"value": 1, "description": {"value": "Males"}}, {"value": 0, "description": {"value": "All persons"}}]}]}}})
+    assert total_code(nomis_codes(codes.encode())) == ("0", "All persons")
+    with pytest.raises(ParseError, match="def.sdmx.json"):
+        nomis_dimensions(b'{"error": "not found"}')

@@ -55,7 +55,11 @@ class Live:
     the last year a pulled answer must reach, or it is rejected (the right release, not a neighbour). ``parts``:
     a query the publisher splits over several datasets (BRES 2009-2014 and 2015 on); each part names its
     ``dataset`` (put into the path's ``{dataset}``) and the parameters it adds, and the client joins the answers.
-    ``checks``: what an answer must hold before it is stored (:class:`Checks`)."""
+    ``checks``: what an answer must hold before it is stored (:class:`Checks`).
+
+    Bounds and evidence: ``max_bytes``, the bytes one pull may receive in all, and ``deadline``, the seconds it may
+    take (both read by :mod:`futurecity.data.http`; unset means its defaults); ``evidence``, the public record the
+    request was checked against (documentation URLs or public scripts that send the same request)."""
 
     base_url: str
     path: str
@@ -67,11 +71,22 @@ class Live:
     last_year: int | None = None
     parts: tuple[dict, ...] = ()
     checks: Checks = field(default_factory=Checks)  # what an answer must hold before it is stored
+    # bounds and evidence of the live request
+    max_bytes: int | None = None
+    deadline: float | None = None
+    evidence: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "parts", tuple(self.parts or ()))
         if isinstance(self.checks, dict):
             object.__setattr__(self, "checks", Checks(**self.checks))
+        object.__setattr__(self, "evidence", tuple(self.evidence or ()))
+        for name in ("max_bytes", "deadline"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+                raise TypeError(f"{name} must be a positive number, not {value!r}")
+        if any(not str(e).startswith("https://") for e in self.evidence):
+            raise TypeError(f"each evidence entry is an https:// URL, not {list(self.evidence)!r}")
         for part in self.parts:
             if not isinstance(part, dict) or not part.get("dataset") or "{dataset}" not in self.path:
                 raise TypeError(f"each of parts must name a dataset for the path's {{dataset}}, not {part!r}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pandas as pd
 
-from futurecity.data.parsers.base import numeric, parser, read_csv
+from futurecity.data.parsers.base import numeric, parser, read_csv, text
 from futurecity.errors import ParseError
 
 BRES_UNIT = "employment (employees plus working owners), count"
@@ -133,26 +136,104 @@ def nomis_gb_fulltime_csv(raw: bytes) -> pd.DataFrame:
 
 CENSUS_UNIT = "usual residents aged 16 to 74 in employment, count"
 _CENSUS_MANUFACTURING = r"(?:[A-Z]\.?\s+)?Manufacturing\b"
+TOTAL_LABEL = re.compile(r"^\s*(All\b|Total\b)", re.IGNORECASE)
+# columns of a Nomis CSV that are not a category dimension's label
+_NOT_CATEGORY = {"DATE_NAME", "GEOGRAPHY_NAME", "MEASURES_NAME", "OBS_STATUS_NAME", "OBS_CONF_NAME",
+                 "FREQ_NAME", "TIME_NAME", "MEASURE_NAME"}
+
+
+def _sdmx(body: bytes, what: str) -> dict:
+    try:
+        doc = json.loads(text(body, what))
+        return doc["structure"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ParseError(f"{what}: not the def.sdmx.json layout ({exc!r})") from exc
+
+
+def _listed(node) -> list:
+    return node if isinstance(node, list) else [node] if node else []
+
+
+def _label(node) -> str:
+    return str(node.get("value", "") if isinstance(node, dict) else node or "").strip()
+
+
+def nomis_dimensions(body: bytes) -> list[tuple[str, str]]:
+    """(concept, codelist id) of every dimension of a Nomis dataset's definition (``dataset/<id>.def.sdmx.json``:
+    ``structure.keyfamilies.keyfamily[0].components.dimension[]``, each with ``conceptref`` and ``codelist``), in
+    its order; the time dimension is not among them. A body in another layout raises :class:`ParseError`."""
+    structure = _sdmx(body, "Nomis dataset definition")
+    try:
+        [family] = _listed(structure["keyfamilies"]["keyfamily"])
+        dims = _listed(family["components"]["dimension"])
+        out = [(str(d["conceptref"]).upper(), str(d.get("codelist", ""))) for d in dims]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ParseError(f"Nomis dataset definition: no single keyfamily with components.dimension ({exc!r})") from exc
+    if not out:
+        raise ParseError("Nomis dataset definition: the dataset lists no dimensions")
+    return out
+
+
+def nomis_codes(body: bytes) -> list[tuple[str, str]]:
+    """(code, label) of every code of a Nomis codelist (``codelist/<id>.def.sdmx.json``:
+    ``structure.codelists.codelist[0].code[]``, each with ``value`` and ``description.value``)."""
+    structure = _sdmx(body, "Nomis codelist")
+    try:
+        [codelist] = _listed(structure["codelists"]["codelist"])
+        codes = [(str(c["value"]), _label(c.get("description"))) for c in _listed(codelist["code"])]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ParseError(f"Nomis codelist: no single codelist with code[] ({exc!r})") from exc
+    if not codes:
+        raise ParseError("Nomis codelist: no codes")
+    return codes
+
+
+def total_code(codes: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The code of a dimension's total (its label 'All ...' or 'Total ...', code 0 first), else None."""
+    totals = [c for c in codes if TOTAL_LABEL.match(c[1])]
+    return next((c for c in totals if c[0] == "0"), totals[0] if totals else None)
+
+
+def is_industry(codes: list[tuple[str, str]]) -> bool:
+    """Whether a codelist is a table's industry cells (it holds a Manufacturing section)."""
+    return any(re.fullmatch(_CENSUS_MANUFACTURING + r".*", label) for _, label in codes)
 
 
 @parser("nomis_census_csv")
 def nomis_census_csv(raw: bytes) -> pd.DataFrame:
     """The Nomis API's CSV answer for a census industry table by area (2001 KS011a, 2011 KS605EW): one row per
-    area and cell (``CELL_NAME`` such as ``"All categories: Industry"``, ``"C Manufacturing"`` or
-    ``"D. Manufacturing"``). ``category`` is ``all`` for the table's total cell, ``manufacturing`` for the
-    manufacturing section and ``other`` for every other cell; an answer without both is refused (a wrong
-    dataset id or a changed table)."""
-    need = ["DATE", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "CELL_NAME", "OBS_VALUE"]
-    f = read_csv(raw, "Nomis census CSV", need, dtype={"GEOGRAPHY_CODE": "string", "DATE": "string"})
-    cell = f["CELL_NAME"].astype("string").str.strip()
+    area and industry cell. The industry dimension's label column (``CELL_NAME``, or the ``<DIM>_NAME`` the
+    dataset's definition named) is the one holding a Manufacturing cell (``"C Manufacturing"``,
+    ``"D. Manufacturing"``); it becomes ``cell_name``. Every other label column (``C_SEX_NAME``,
+    ``RURAL_URBAN_NAME``, ...) must hold its total alone (``All persons``, ``Total``): a query that left a
+    dimension open would count every area several times. ``category`` is ``all`` for the table's total cell,
+    ``manufacturing`` for the manufacturing section and ``other`` for the rest; an answer without both, with
+    an area and cell twice, or with no such label column is refused."""
+    need = ["DATE", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "OBS_VALUE"]
+    f = read_csv(raw, "Nomis census CSV", need, dtype="string")
+    labels = [c for c in f.columns if str(c).endswith("_NAME") and c not in _NOT_CATEGORY]
+    industry = [c for c in labels
+                if f[c].str.strip().str.fullmatch(_CENSUS_MANUFACTURING + r".*").fillna(False).any()]
+    if len(industry) != 1:
+        found = {c: sorted(set(f[c].dropna()))[:4] for c in labels}
+        raise ParseError(f"Nomis census CSV: no single industry column with a manufacturing cell among {found}; "
+                         "is this an industry table (2001 KS011a, 2011 KS605EW)?")
+    [column] = industry
+    for other in labels:
+        if other == column:
+            continue
+        values = sorted(set(f[other].str.strip().dropna()))
+        if len(values) != 1 or not TOTAL_LABEL.match(values[0]):
+            raise ParseError(f"Nomis census CSV: {other} should be one total ('All ...' or 'Total') in every row, "
+                             f"found {values[:5]}: a dimension of the table was not fixed to its total")
+    cell = f[column].str.strip()
     category = pd.Series("other", index=f.index, dtype="string")
     category = category.mask(cell.str.match(r"All\b").fillna(False), "all")
     category = category.mask(cell.str.fullmatch(_CENSUS_MANUFACTURING + r".*").fillna(False), "manufacturing")
-    for want in ("all", "manufacturing"):
-        if not (category == want).any():
-            raise ParseError(f"Nomis census CSV: no {want!r} cell among the cells {sorted(set(cell.dropna()))[:8]}; "
-                             "is this an industry table (2001 KS011a, 2011 KS605EW)?")
-    return pd.DataFrame({
+    if not (category == "all").any():
+        raise ParseError(f"Nomis census CSV: no 'all' cell among the cells {sorted(set(cell.dropna()))[:8]}; "
+                         "is this an industry table (2001 KS011a, 2011 KS605EW)?")
+    out = pd.DataFrame({
         "year": numeric(f["DATE"].str[:4], "Nomis DATE").astype("int64"),
         "geography_code": f["GEOGRAPHY_CODE"].astype("string"),
         "geography_name": f["GEOGRAPHY_NAME"].astype("string").str.strip(),
@@ -161,3 +242,9 @@ def nomis_census_csv(raw: bytes) -> pd.DataFrame:
         "value": numeric(f["OBS_VALUE"], "Nomis OBS_VALUE"),
         "unit": CENSUS_UNIT,
     })
+    twice = out[out.duplicated(["year", "geography_code", "cell_name"])]
+    if len(twice):
+        raise ParseError(f"Nomis census CSV: {twice['geography_code'].iloc[0]} has the cell "
+                         f"{twice['cell_name'].iloc[0]!r} more than once in {twice['year'].iloc[0]} (a dimension "
+                         "such as sex left open?)")
+    return out
