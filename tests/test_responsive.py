@@ -212,11 +212,14 @@ def test_charts_are_light_panels_with_readable_captions_in_dark_mode(browser, se
             bg: getComputedStyle(f).backgroundColor,
             caption: getComputedStyle(f.querySelector('.fc-caption')).color,
             sources: getComputedStyle(f.querySelector('.fc-sources')).color,
-            labels: Array.from(f.querySelectorAll('.vega-bind-name')).map(l => getComputedStyle(l).color)}))""")
+            labels: Array.from(f.querySelectorAll('.vega-bind-name')).map(l => getComputedStyle(l).color),
+            schemes: Array.from(f.querySelectorAll('input, select')).map(c => getComputedStyle(c).colorScheme)}))""")
         assert _luminance(page_bg) < 0.1, f"the page is not in dark mode (background {page_bg})"
         assert figures
         for i, f in enumerate(figures):
             assert _luminance(f["bg"]) > 0.8, f"figure {i} of {page.name} is not a light panel: {f['bg']}"
+            # a control drawn in the dark scheme on the light panel looks inverted (an unselected radio filled)
+            assert all(s == "light" for s in f["schemes"]), f"figure {i} of {page.name}: controls {f['schemes']}"
             for what in ("caption", "sources", *(["labels"] if f["labels"] else [])):
                 colours = f[what] if isinstance(f[what], list) else [f[what]]
                 for colour in colours:
