@@ -39,29 +39,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SETTLE_MS = 800  # after every chart is fitted, wait this long for a late re-fit (a scroll bar appearing)
 TIMEOUT_MS = 30000
 
-# Added before the page's scripts: wraps vegaEmbed, vega.View and vegaLite.compile as the vendored scripts define
-# them, and notes when the last chart's data-fitted attribute matches its column.
-INSTRUMENT_JS = """(() => {
-  const t = window.__fcBench = {first: null, done: null, embeds: 0, views: 0, compiles: 0};
-  const fitted = () => { const charts = document.querySelectorAll('.fc-chart');
-    return charts.length > 0 && Array.from(charts).every(el => el.querySelector('svg')
-      && el.getAttribute('data-fitted') === String(el.clientWidth)); };
-  new MutationObserver(() => { if (fitted()) t.done = performance.now(); })
-    .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-fitted']});
-  let embed;
-  Object.defineProperty(window, 'vegaEmbed', {configurable: true, get: () => embed, set: real => {
-    embed = Object.assign(function (el, ...rest) {
-      if (t.first === null) t.first = performance.now();
-      t.embeds++;
-      if (el && el.nodeType === 1) el.__fcEmbeds = (el.__fcEmbeds || 0) + 1;
-      return real.call(this, el, ...rest);
-    }, real);
-    const View = window.vega.View;
-    window.vega.View = class extends View { constructor(...a) { super(...a); t.views++; } };
-    const compile = window.vegaLite.compile;
-    window.vegaLite.compile = function (...a) { t.compiles++; return compile.apply(this, a); };
-  }});
-})();"""
+# Added before the page's scripts: counts embeds, views and compilations, and times the first embed and the last fit.
+INSTRUMENT_JS = (Path(__file__).parent / "embed_instrument.js").read_text(encoding="utf-8")
 
 READ_JS = """() => Object.assign({}, window.__fcBench, {
   charts: Array.from(document.querySelectorAll('.fc-chart')).map(el => el.__fcEmbeds || 0)})"""

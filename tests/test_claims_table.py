@@ -58,7 +58,8 @@ def test_the_table_fits_its_column_without_clipping(browser, server, width):  # 
         visit.page.wait_for_timeout(200)
         got = visit.page.evaluate(FITS_JS)
         assert not got["wide"], got
-        assert got["right"] <= got["column"] + 1, got
+        # on a laptop the table may take the theme's right-hand column too (test_table_words.py), never more
+        assert got["right"] <= (width if width >= 1200 else got["column"] + 1), got
         assert got["clipped"] == [], got
         assert got["badges"] == got["rows"] > 0
     finally:

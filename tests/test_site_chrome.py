@@ -117,11 +117,11 @@ def test_citations_in_the_text_read_as_the_entry_they_link():
         text = page.read_text(encoding="utf-8")
         for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', text, flags=re.S):
             for anchor, shown in re.findall(r'href="[^"]*references\.html#([^"]+)"[^>]*>(.*?)</a>', span, flags=re.S):
-                # parenthetical "[Frey and Osborne, 2017]" links the label; narrative "Frey and Osborne [2017]"
+                # parenthetical "(Frey and Osborne, 2017)" links the label; narrative "Frey and Osborne (2017)"
                 # ({cite:t}) names the authors before the linked year
                 authors, year = labels[anchor].rsplit(", ", 1)
                 assert _text(shown) == labels[anchor] or (_text(shown) == year and _text(span) == f"{authors} "
-                                                          f"[{year}]"), f"{page.name}: {_text(span)!r} links {labels[anchor]!r}"
+                                                          f"({year})"), f"{page.name}: {_text(span)!r} links {labels[anchor]!r}"
                 seen += 1
     assert seen, "no citation found in the chapters"
 
