@@ -531,7 +531,8 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
             .transform_calculate(text=text)
-            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5 + (notes.count("\n") + 1.5 if notes else 0)),
+            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5 + (notes.count("\n") + 1.5
+                                                                                    if notes else 0)),
                        fontSize=badges.BADGE_FONT, fontWeight="bold", color="#1A1A1A", lineBreak="\n",
                        lineHeight=badges.LINE)
             .encode(text="text:N").properties(name="berd_total_text"))
