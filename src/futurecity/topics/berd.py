@@ -775,20 +775,16 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
         name="berd_vintage_levels")
     zero = alt.Chart().transform_aggregate(n="count()").transform_calculate(zero="0").mark_rule(
         color="black", strokeDash=[4, 3]).encode(y="zero:Q")
-    # each line named at its end, off the line: right of its last point when the axis goes on beyond it (the 2014
-    # release ends in 2014), else above it and ending there (inside the plot); in the palette's text variants
+    # each line named at its end, off the lines: right of its last point (beyond the plot for a line that runs to
+    # the axis's end), in the palette's text variants
     label_fill = alt.Fill("vintage:N", scale=alt.Scale(domain=others, range=text_colours(colours.values())),
                           legend=None)
-    last = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
-            .transform_joinaggregate(axis_end="max(year)")
-            .transform_filter("datum.year == datum.last_year"))
-    ends = [last.transform_filter(test).mark_text(fontSize=11, fontWeight="bold", **style)
-            .encode(x=x, y=y, text="vintage:N", fill=label_fill).properties(name=name)
-            for test, style, name in (
-                ("datum.last_year < datum.axis_end", {"align": "left", "baseline": "middle", "dx": 8},
-                 "berd_vintage_ends"),
-                ("datum.last_year == datum.axis_end", {"align": "right", "baseline": "bottom", "dy": -6},
-                 "berd_vintage_ends_right"))]
+    wrapped = {n: "\n".join(labels.lines(n, 12)) for n in others}  # short lines: a phone's column has room
+    ends = [alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
+            .transform_filter("datum.year == datum.last_year")
+            .transform_calculate(label=f"{json.dumps(wrapped, ensure_ascii=False)}[datum.vintage]")
+            .mark_text(align="left", baseline="middle", dx=8, fontSize=11, fontWeight="bold", lineBreak="\n")
+            .encode(x=x, y=y, text="label:N", fill=label_fill).properties(name="berd_vintage_ends")]
     level = alt.layer(zero, lines, *ends, data=total).properties(
         width=WIDTH, height=170,
         title=alt.Title(["All business R&D, % difference", f"from the {reference} (dashed, 0)"], anchor="start",
