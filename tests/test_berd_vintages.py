@@ -11,6 +11,7 @@ import pytest
 
 from futurecity.claims.measures import Inputs
 from futurecity.topics import berd
+from test_browser import browser, server  # noqa: F401 (fixtures)
 
 START = 2010
 GROUPS = ("all BERD", "manufacturing", "all services", "miscellaneous business services", "other")
@@ -121,3 +122,72 @@ def test_the_table_lists_every_series_with_a_difference_per_vintage(compared):
     later, earlier = (oracles.release_row(r, "2", cdid="DLBX")[2014] for r in (2017, 2014))
     shown = f"{(earlier / later - 1) * 100:+.1f}".replace("-", "\u2212")
     assert row.startswith(f"<td>{later:,.0f}</td><td>{shown}</td>"), row
+
+
+# --- in Chromium: each line's name drawn off every line ---------------------------------------------------------------
+
+GEOMETRY_JS = """(el) => {
+  const out = {points: [], labels: []};
+  if (!el.__view) return out;
+  function walk(node) {
+    if (!node || typeof node !== 'object') return;
+    if (node.marktype) {
+      for (const item of node.items || []) {
+        const d = item.datum || {};
+        if (node.name && node.name.startsWith('berd_vintage_levels') && node.marktype === 'line')
+          out.points.push({vintage: d.vintage, year: d.year, x: item.x, y: item.y});
+        if (node.name && node.name.startsWith('berd_vintage_ends') && node.marktype === 'text') {
+          const b = item.bounds;
+          out.labels.push({text: Array.isArray(item.text) ? item.text.join(' ') : String(item.text), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2});
+        }
+        walk(item);
+      }
+    } else if (Array.isArray(node.items)) node.items.forEach(walk);
+  }
+  walk(el.__view.scenegraph().root);
+  return out;
+}"""
+
+
+def _crosses(a: dict, b: dict, box: dict, steps: int = 60) -> bool:
+    """Whether the segment a-b passes through the box (its inside, 1 pixel in from each edge)."""
+    for k in range(steps + 1):
+        x, y = a["x"] + (b["x"] - a["x"]) * k / steps, a["y"] + (b["y"] - a["y"]) * k / steps
+        if box["x1"] + 1 < x < box["x2"] - 1 and box["y1"] + 1 < y < box["y2"] - 1:
+            return True
+    return False
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_each_vintage_line_is_named_off_every_line(browser, server, width):  # noqa: F811
+    from test_browser import HTML, Visit, _url, wait_fitted
+
+    visit = Visit(browser, _url(server, HTML / "chapters" / "05-prospects.html"),
+                  viewport={"width": width, "height": 900})
+    try:
+        wait_fitted(visit.page)
+        found = [g for g in (c.evaluate(GEOMETRY_JS) for c in visit.page.locator(".fc-chart").all()) if g["labels"]]
+        assert len(found) == 1, "one chart with the vintages' line labels"
+        geometry = found[0]
+        lines: dict[str, list[dict]] = {}
+        for p in geometry["points"]:
+            lines.setdefault(p["vintage"], []).append(p)
+        for label in geometry["labels"]:
+            label["text"] = " ".join(label["text"].split())  # its lines, joined
+        assert sorted(label["text"] for label in geometry["labels"]) == sorted(lines)
+        for label in geometry["labels"]:
+            for vintage, points in lines.items():
+                points = sorted(points, key=lambda p: p["year"])
+                hit = [(a["year"], b["year"]) for a, b in zip(points, points[1:]) if _crosses(a, b, label)]
+                assert hit == [], f"at {width} px the label {label['text']!r} sits on the {vintage} line at {hit}"
+        a, b = geometry["labels"]
+        assert a["x2"] <= b["x1"] or b["x2"] <= a["x1"] or a["y2"] <= b["y1"] or b["y2"] <= a["y1"], geometry["labels"]
+    finally:
+        visit.close()
+
+
+def test_the_geometry_check_sees_a_label_on_a_line():
+    box = {"x1": 0, "x2": 100, "y1": 0, "y2": 12}
+    assert _crosses({"x": -10, "y": 6}, {"x": 50, "y": 6}, box)
+    assert not _crosses({"x": -10, "y": 20}, {"x": 50, "y": 30}, box)

@@ -279,7 +279,7 @@ def test_browser_verdicts_take_tolerance_and_paper_value_from_the_ledger():
     assert "1.5" in expr and "(7)" in expr
     calc = badges.badge_calculations(c, "datum.v", "s", "e")
     assert "s == 2015 && e == 2019" in calc["verdict"]
-    assert badges.ANOTHER_WINDOW in calc["verdict"] and calc["badge"].startswith('"paper +7.0 · "')
+    assert badges.ANOTHER_WINDOW in calc["verdict"] and calc["badge"].startswith('"paper +7 · "')
     with pytest.raises(ValueError):
         rules.verdict_expression({"kind": "not_reproducible", "reason": "x"}, "datum.v")
 

@@ -72,7 +72,8 @@ def test_the_threshold_share_and_badge_over_every_threshold(auto_grid):
         verdict = (("reproduced" if abs(want - paper) <= tolerance else "differs") if t == 0.7
                    else status.OFF_THRESHOLD)
         problems.equal(badge["verdict"], verdict, where + ", verdict")
-        problems.equal(plain(badge["__text"]), plain(f"paper 47.0% · here {want:.1f}%"), where + ", badge")
+        text = f"paper {paper}% · here {want:.1f}% · test: within \u00b1{tolerance} points"
+        problems.equal(plain(badge["__text"]), plain(text), where + ", badge")
         [pill] = _mark(got, "claim_C2_1_badge_status")
         problems.equal(pill["__text"], status.STYLES[verdict].label(verdict), where + ", pill")
         [summary] = _mark(got, "auto_summary")

@@ -74,3 +74,31 @@ def test_the_chart_embeds_one_row_per_family_and_basis(revenue):
     assert rows == len(music.FAMILY_ORDER) * len(music.METRICS)
     assert len(json.dumps(spec)) < 40_000
     assert [p["name"] for p in spec["params"]] == ["music_basis", badges.WIDTH_PARAM]
+
+
+# --- the areas named at their ends (no legend far below them) ------------------------------------------------------
+
+def _spec(revenue) -> dict:
+    return music.revenue_figure(music.revenue_chart(revenue, music.controls()), store.load(music.SOURCE),
+                                revenue).to_dict()
+
+
+def test_each_area_is_named_at_its_end_in_the_middle_of_its_band_and_no_legend(raw, revenue):
+    from vega_eval import moved
+
+    spec = _spec(revenue)
+    areas = json.dumps(spec["vconcat"][0])
+    assert "legend" not in areas.replace('"legend": null', ""), "the areas keep a legend far below them"
+    last = int(raw["year"].max())
+    for basis, got in zip(["adjusted", "nominal", "adjusted"],
+                          moved(spec, [{}, {"music_basis": "nominal"}, {"music_basis": "adjusted"}]), strict=True):
+        areas = [a for a in got["music_areas_0_marks"] if int(a["year"]) == last]
+        bands = {a["family"]: (a["value_start"], a["value_end"]) for a in areas if a["value"] > 0}
+        ends = {e["__text"]: e for e in got["music_ends_0_marks"]}
+        assert sorted(ends) == sorted(bands), (basis, sorted(ends), sorted(bands))
+        for family, (low, high) in bands.items():
+            assert ends[family]["year"] == last and ends[family]["middle"] == pytest.approx((low + high) / 2), family
+        # the bands of the last year stack the file's own totals for that year and basis
+        column = "Value (Adjusted)" if basis == "adjusted" else "Value"
+        total = raw[(raw["year"] == last) & (raw["metric"] == column)]["value_actual"].sum()
+        assert max(h for _, h in bands.values()) == pytest.approx(total, rel=1e-9), basis

@@ -1,4 +1,5 @@
-"""Every colour a chapter's charts use is colour-blind safe: one of Okabe & Ito's eight colours, or a grey."""
+"""Every colour a chapter's charts use is colour-blind safe: one of Okabe & Ito's eight colours, a darker variant of
+one of them for text (``theme.TEXT``, the same hue at 4.5:1 on the background), or a grey."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import pytest
 
 from futurecity.chapters import introduction, prospects
-from futurecity.viz.theme import PALETTE
+from futurecity.viz.theme import PALETTE, TEXT
 
 NAMED = {"black": "#000000", "white": "#ffffff"}
 
@@ -32,7 +33,7 @@ def specs() -> dict[str, dict]:
 
 
 def test_every_chart_colour_is_okabe_ito_or_grey(specs):
-    allowed = {c.lower() for c in PALETTE}
+    allowed = {c.lower() for c in [*PALETTE, *TEXT.values()]}
     for name, spec in specs.items():
         used = colours(spec)
         assert used, name

@@ -281,3 +281,36 @@ def test_the_map_names_every_platform_headquarters_near_its_dot(inputs):
         assert abs(lat - hq["LATITUDE"]) < 1.5 and abs(lon - hq["LONGITUDE"]) < 1.5, row.firm
     assert len(named) == len(plat)
 
+
+
+def _map_labels(found: dict) -> set[str]:
+    return {line for k in found if re.fullmatch(r"hq_labels_(left|right)_\d+_marks", k)
+            for item in found[k] for line in item["__text"].split("\n")}
+
+
+def test_the_maps_data_names_each_platform_firm_as_the_map_does(inputs):
+    """The tooltip's and the CSV's firm (the points' ``firm``) is the name written on the map (Meta Platforms, not
+    the list's FACEBOOK); every other firm keeps the list's own name."""
+    spec = platforms.hq_figure(inputs).to_dict()
+    [found] = marks(spec, [{}], timeout=120)
+    labels = _map_labels(found)
+    points = _one(found, "hq_points")
+    plat = {p["firm"] for p in points if p["platform"]}
+    assert plat == labels, (sorted(plat), sorted(labels))
+    f500 = set(oracles.fortune500_2017()["NAME"])
+    assert all(p["firm"] == p["name"] and p["name"] in f500 for p in points if not p["platform"])
+    columns = dict(spec["usermeta"]["futurecity"]["csv"]["parts"][0]["columns"])
+    assert columns.get("firm") == "firm" and "name" not in columns, columns
+
+
+@pytest.mark.site
+def test_the_built_map_csv_names_the_platform_firms_as_the_map_does(inputs):
+    from conftest import PROJECT
+
+    built = sorted((PROJECT / "_build" / "html" / "_static" / "data").glob("us-platform-firms-*.csv"))
+    assert len(built) == 1, f"the map's CSV is not in the built book: {built} (run `make book`)"
+    import pandas as pd
+
+    table = pd.read_csv(built[0], comment="#")
+    [found] = marks(platforms.hq_figure(inputs).to_dict(), [{}], timeout=120)
+    assert set(table.loc[table["platform_firm"], "firm"]) == _map_labels(found)

@@ -54,6 +54,8 @@ ABOVE_COLOUR = PALETTE[1]
 ROLE_COLOURS = {ABOVE: ABOVE_COLOUR, BELOW: MUTED}
 COLUMN = LabelColumn(150)  # the group chart's label column; texts above start at the chart's left edge
 HIST_HEIGHT = 180
+# fewer ticks on a phone's column (0, 0.5, 1 rather than every 0.2, whose labels run into one another there)
+PHONE_TICKS = alt.ExprRef(f"{badges.NARROW_EXPR} ? 3 : 5")
 GROUP_HEIGHT = 26 * len(EDUCATION)  # one height for either grouping, so switching leaves no blank band
 Y_UNIT = "US jobs, millions"
 
@@ -253,7 +255,7 @@ def _histogram() -> alt.LayerChart:
             .transform_calculate(base="datum.top - datum.millions")
             .mark_bar(stroke="white", strokeWidth=0.5)
             .encode(x=alt.X("bin0:Q", title="Probability of computerisation", scale=alt.Scale(domain=[0, 1]),
-                            axis=alt.Axis(format=".1f", tickCount=5, titleAnchor="end")),
+                            axis=alt.Axis(format=".1f", tickCount=PHONE_TICKS, titleAnchor="end")),
                     x2="bin1:Q",
                     y=alt.Y("top:Q", axis=_unit_axis(), scale=alt.Scale(zero=True)),
                     y2="base:Q",
@@ -279,7 +281,8 @@ def _group_chart() -> alt.LayerChart:
             .transform_calculate(share="datum.above / datum.employed * 100"))
     y = alt.Y("group:N", title=None, sort=alt.EncodingSortField("order", op="min"),
               axis=COLUMN.axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0, labelFontSize=11))
-    x = alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100]))
+    x = alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100]),
+              axis=alt.Axis(tickCount=PHONE_TICKS))
     bars = rows.mark_bar(color=ABOVE_COLOUR).encode(
         x=x, y=y, tooltip=[alt.Tooltip("group:N", title="Group"),
                            alt.Tooltip("share:Q", title="% of jobs above", format=".1f"),
@@ -287,7 +290,9 @@ def _group_chart() -> alt.LayerChart:
                            alt.Tooltip("occupations:Q", title="Occupations")]).properties(name="auto_groups")
     text = rows.mark_text(align="left", dx=3, fontSize=FONT).encode(
         x=x, y=y, text=alt.Text("share:Q", format=".0f")).properties(name="auto_group_labels")
-    return alt.layer(bars, text).properties(width=WIDTH - COLUMN.extent, height=GROUP_HEIGHT)
+    # as wide as the histogram's plot (the same label column at its left): on a phone the bars keep the width the
+    # column leaves, not 160 pixels less
+    return alt.layer(bars, text).properties(width=WIDTH, height=GROUP_HEIGHT)
 
 
 def automation_chart(occ: pd.DataFrame, threshold: Control, group: Control, claim: dict) -> alt.VConcatChart:
@@ -364,7 +369,7 @@ def automation_view(occ: pd.DataFrame, auto_threshold: float, auto_group: str) -
         x=alt.X("share:Q", title=["% of the group's jobs", "above the threshold"], scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("group:N", sort=names, title=None,
                 axis=COLUMN.axis(labelExpr=labels.wrapped_label_expr(names, 24), labelLimit=0)),
-        tooltip=["group:N", alt.Tooltip("share:Q", format=".1f")]).properties(width=WIDTH - COLUMN.extent,
+        tooltip=["group:N", alt.Tooltip("share:Q", format=".1f")]).properties(width=WIDTH,
                                                                                height=GROUP_HEIGHT)
     return alt.vconcat(text, hist, bars, spacing=14).resolve_scale(color="independent")
 

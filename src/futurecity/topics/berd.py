@@ -32,13 +32,14 @@ import altair as alt
 import pandas as pd
 
 from futurecity import reads
+from futurecity.claims import rules
 from futurecity.claims.measures import Inputs, measure, require_years
 from futurecity.facts import Fact, constant, fact
 from futurecity.topics.tables import first_last, growth_between
 from futurecity.viz import badges, labels
 from futurecity.viz.controls import Control, bind
 from futurecity.viz.embed import fold_years, wide_by_year
-from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
+from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure, text_colours
 
 SOURCE = "berd_release_2017"  # the claims' source: BERD in GBP million as ONS published it
 EARLIER_RELEASE = "berd_release_2014"  # the same tables one release earlier, for the revisions
@@ -434,16 +435,19 @@ def _with_growth(chart, table: pd.DataFrame, start: int, end: str, prices: str, 
                                  base_deflator=f"{release} ? datum.base_release : datum.base_ybgb")
             .transform_calculate(real="datum.gbp_m * datum.base_deflator / datum.deflator")
             .transform_calculate(shown=f"{chosen} ? datum.real : datum.gbp_m",
-                                 n0=f"datum.year == {start} ? datum.gbp_m : 0",
-                                 n1=f"datum.year == {end} ? datum.gbp_m : 0",
-                                 r0=f"datum.year == {start} ? datum.real : 0",
-                                 r1=f"datum.year == {end} ? datum.real : 0")
+                                 n0=f"datum.year == {start} ? datum.gbp_m : null",
+                                 n1=f"datum.year == {end} ? datum.gbp_m : null",
+                                 r0=f"datum.year == {start} ? datum.real : null",
+                                 r1=f"datum.year == {end} ? datum.real : null")
             # sums under new names: a joinaggregate writing over the field it sums corrupts a live view (Vega
-            # updates it incrementally from the field's old value, which it has overwritten)
+            # updates it incrementally from the field's old value, which it has overwritten). A series with no
+            # value in either year (a product group ONS suppressed) has no growth, never -100%.
             .transform_joinaggregate(n0_sum="sum(n0)", n1_sum="sum(n1)", r0_sum="sum(r0)", r1_sum="sum(r1)",
-                                     groupby=["panel", "series"])
-            .transform_calculate(growth_nominal="(datum.n1_sum / datum.n0_sum - 1) * 100",
-                                 growth_real="(datum.r1_sum / datum.r0_sum - 1) * 100")
+                                     n0_n="valid(n0)", n1_n="valid(n1)", groupby=["panel", "series"])
+            .transform_calculate(growth_nominal="datum.n0_n && datum.n1_n ? (datum.n1_sum / datum.n0_sum - 1) * 100 "
+                                                ": null",
+                                 growth_real="datum.n0_n && datum.n1_n ? (datum.r1_sum / datum.r0_sum - 1) * 100 "
+                                             ": null")
             .transform_calculate(growth=f"{chosen} ? datum.growth_real : datum.growth_nominal"))
 
 
@@ -468,18 +472,58 @@ def _badge_rows(m: dict, end: str):
 CHART_MEASURES = ("berd_growth", "berd_region_growth", "berd_region_gap")
 
 
-def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str) -> alt.LayerChart:
-    """One badge per BERD claim of the ledger (each on the claim's own prices), then three lines with the growth
-    of all BERD on the prices the reader chose, beside the paper's real-terms figure."""
+def _off(claim: dict, last: int) -> str:
+    """What a badge's pill says off the paper's window: ``needs live data`` (the ledger's name for it) when the
+    data read end before the claim's window does, so that no end year can give a verdict; else ``off the
+    paper's years``."""
+    end = claim["window"]["end"]
+    return rules.NEEDS_LIVE if isinstance(end, int) and last < end else badges.ANOTHER_WINDOW
+
+
+def why_no_verdict(shown: list[dict], last: int) -> str:
+    """The line under the badges saying why none gives a verdict when the data end before the claims' window
+    (empty otherwise): ``No verdict (needs live data): the paper's years run 2010–2019, these data end in 2017``."""
+    late = sorted({(c["window"]["start"], c["window"]["end"]) for c in shown if _off(c, last) == rules.NEEDS_LIVE})
+    if not late:
+        return ""
+    spans = " and ".join(f"{a}\u2013{b}" for a, b in late)
+    return f"No verdict ({rules.NEEDS_LIVE}): the paper's years run\n{spans}; these data end in {last}."
+
+
+def basis_line(shown: list[dict]) -> str:
+    """The line under the badges naming each claim's prices, which the Prices control does not change:
+    ``Badges keep each claim's prices (C5-1 real;\nC5-3 to C5-7 cash), whatever the Prices setting.``"""
+    by: dict[str, list[str]] = {}
+    for c in shown:
+        by.setdefault(BASIS[c["measure"].get("prices", "nominal")], []).append(c["id"])
+    parts = [f"{ids[0]} {b}" if len(ids) == 1 else f"{ids[0]} to {ids[-1]} {b}" for b, ids in by.items()]
+    if len(parts) == 1:
+        return f"Badges keep each claim's prices ({parts[0]}),\nwhatever the Prices setting."
+    return f"Badges keep each claim's prices ({parts[0]};\n{'; '.join(parts[1:])}), whatever the Prices setting."
+
+
+def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str, last: int) -> alt.LayerChart:
+    """One badge per BERD claim of the ledger (each on the claim's own prices, named in the badge), then the
+    lines saying which prices the badges keep and, when the data end before the paper's years, why no badge gives
+    a verdict; then the growth of all BERD on the prices the reader chose, beside the paper's real-terms figure."""
     shown = [c for c in claim_defs if c.get("measure", {}).get("kind") in CHART_MEASURES]
     layers = [badges.badge_layer(_badge_rows(c["measure"], end), c, "datum.value", str(start), end, row,
                                  suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%",
-                                 basis=BASIS[c["measure"].get("prices", "nominal")])
+                                 basis=BASIS[c["measure"].get("prices", "nominal")], off=_off(c, last))
               for row, c in enumerate(shown)]
+    notes = "\n".join(line for line in (basis_line(shown), why_no_verdict(shown, last)) if line) if shown else ""
+    if notes:
+        layers.append(alt.Chart().transform_filter(
+            f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
+            .transform_calculate(text=json.dumps(notes, ensure_ascii=False))
+            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5), fontSize=badges.BADGE_FONT,
+                       color="#1A1A1A", lineBreak="\n", lineHeight=badges.LINE)
+            .encode(text="text:N").properties(name="berd_badge_notes"))
     total = next((c for c in shown if c["measure"].get("series") == TOTAL), None)
     if total is not None:
         m, w = total["measure"], total["window"]
-        paper = (f"\nthe paper ({total['id']}): {total['paper_value']:+.1f}%, {m['prices']}, "
+        paper_fmt = badges.paper_format(total["paper_value"], "+.1f")
+        paper = (f"\nthe paper ({total['id']}): {format(total['paper_value'], paper_fmt)}%, {m['prices']}, "
                  f"{w['start']}\u2013{w['end']}")
         text = (f"'All business R&D, {start}\u2013' + {end} + ': ' + format(datum.growth, '+.1f') + '%' + "
                 f"({prices} == 'real' ? '\\nin real terms (prices of ' + {base} + ')' : '\\nin cash terms') + "
@@ -487,7 +531,8 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
             .transform_calculate(text=text)
-            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5),
+            .mark_text(**badges.COLUMN.at_edge, y=badges.top(len(shown), lines=0.5 + (notes.count("\n") + 1.5
+                                                                                    if notes else 0)),
                        fontSize=badges.BADGE_FONT, fontWeight="bold", color="#1A1A1A", lineBreak="\n",
                        lineHeight=badges.LINE)
             .encode(text="text:N").properties(name="berd_total_text"))
@@ -551,12 +596,13 @@ def growth_chart(table: pd.DataFrame, deflator_table: pd.DataFrame, claim_defs: 
     """
 
     start, names = window["start"], (end.name, prices.name, base.name)
-    views = [_badges(claim_defs, start, end.name, prices.name, base.name)]
-    views += _panels(claim_defs, start, *names)
     first, last = years(table)
+    views = [_badges(claim_defs, start, end.name, prices.name, base.name, last)]
+    views += _panels(claim_defs, start, *names)
     deflator_table = deflator_table[deflator_table["year"].between(first, last)]  # the years a reader can choose
     views = [_with_growth(v, deflator_table, start, *names, deflator.name).properties(width=WIDTH) for v in views]
-    wide = wide_by_year(table, ["panel", "series"], "gbp_m")
+    # a value ONS withheld stays missing (pivot_table's sum would write it as 0, and its growth as -100%)
+    wide = wide_by_year(table.dropna(subset=["gbp_m"]), ["panel", "series"], "gbp_m")
     chart = alt.concat(*views, columns=1, align="none", data=wide)
     return bind(fold_years(chart, wide, "gbp_m").resolve_scale(color="independent"), end, prices, base, deflator)
 
@@ -729,11 +775,17 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
         name="berd_vintage_levels")
     zero = alt.Chart().transform_aggregate(n="count()").transform_calculate(zero="0").mark_rule(
         color="black", strokeDash=[4, 3]).encode(y="zero:Q")
-    ends = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
+    # each line named at its end, off the lines: right of its last point (beyond the plot for a line that runs to
+    # the axis's end), in the palette's text variants
+    label_fill = alt.Fill("vintage:N", scale=alt.Scale(domain=others, range=text_colours(colours.values())),
+                          legend=None)
+    wrapped = {n: "\n".join(labels.lines(n, 12)) for n in others}  # short lines: a phone's column has room
+    ends = [alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
             .transform_filter("datum.year == datum.last_year")
-            .mark_text(align="right", baseline="bottom", dy=-6, fontSize=11, fontWeight="bold")  # inside the plot
-            .encode(x=x, y=y, text="vintage:N", color=colour).properties(name="berd_vintage_ends"))
-    level = alt.layer(zero, lines, ends, data=total).properties(
+            .transform_calculate(label=f"{json.dumps(wrapped, ensure_ascii=False)}[datum.vintage]")
+            .mark_text(align="left", baseline="middle", dx=8, fontSize=11, fontWeight="bold", lineBreak="\n")
+            .encode(x=x, y=y, text="label:N", fill=label_fill).properties(name="berd_vintage_ends")]
+    level = alt.layer(zero, lines, *ends, data=total).properties(
         width=WIDTH, height=170,
         title=alt.Title(["All business R&D, % difference", f"from the {reference} (dashed, 0)"], anchor="start",
                         fontSize=12))

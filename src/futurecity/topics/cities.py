@@ -40,7 +40,7 @@ from futurecity.errors import DataUnavailable, NeedsLiveData, NotCovered
 from futurecity.facts import Fact, constant, fact
 from futurecity.topics import bres
 from futurecity.viz.controls import Control, bind, interact
-from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
+from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure, text_colour
 
 SOURCE = "census2011_workplace"
 LOOKUP = "pua_lookup"
@@ -397,7 +397,7 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control):
               .transform_filter(f"datum.city == {chosen}")
               .transform_calculate(text="datum.city + ': ' + format(datum.share, '.1f') + '%, rank ' + "
                                         "datum.rank + ' of ' + datum.n")
-              .mark_text(**line, y=68, color=HIGHLIGHT, fontWeight="bold").encode(text="text:N")
+              .mark_text(**line, y=68, color=text_colour(HIGHLIGHT), fontWeight="bold").encode(text="text:N")
               .properties(name="cities_pick_text"))
     header = alt.layer(mean_text, ew_text, picked).properties(width=WIDTH, height=84)
     chart = alt.vconcat(header, plot, data=data, spacing=4)

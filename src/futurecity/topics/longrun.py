@@ -26,7 +26,7 @@ import pandas as pd
 from futurecity.claims.measures import Inputs, measure, require_years
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz.controls import Control, bind
-from futurecity.viz.theme import PALETTE, WIDTH, figure
+from futurecity.viz.theme import PALETTE, WIDTH, figure, text_colours
 
 UK_SERIES = "UK: industry (incl. construction, mining, utilities), % of employment"
 US_SERIES = "US: manufacturing, % of nonfarm payroll employment"
@@ -185,7 +185,9 @@ def _layers(series: list[str], value_note: str, measure: str | None = None) -> l
             .transform_filter("datum.year == datum.last_year")
             .transform_calculate(label=_end_label_expr())
             .mark_text(align="left", baseline="middle", dx=6, fontSize=12, fontWeight="bold")
-            .encode(x=x, y=y, color=colour, text="label:N").properties(name="longrun_ends"))
+            .encode(x=x, y=y, text="label:N",  # the palette's darker text variants (4.5:1 on the background)
+                    fill=alt.Fill("series:N", scale=alt.Scale(domain=series, range=text_colours(PALETTE[:len(series)])),
+                                  legend=None)).properties(name="longrun_ends"))
     if measure is None:
         return [line, dots, ends]
     unit = (alt.Chart().transform_aggregate(rows="count()")

@@ -21,6 +21,8 @@ What a chapter calls: :func:`facts`, :func:`manufacturing_figure`, :func:`manufa
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -28,7 +30,7 @@ from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, constant, fact
 from futurecity.viz import badges
 from futurecity.viz.controls import Control, bind, interact
-from futurecity.viz.theme import PALETTE, WIDTH, figure
+from futurecity.viz.theme import PALETTE, WIDTH, figure, text_colours
 
 OUTPUT, JOBS = "output", "jobs"
 SOURCES = {OUTPUT: "wdi_manufacturing_va", JOBS: "wdi_industry_employment"}
@@ -281,8 +283,8 @@ def _reshoring_layer() -> alt.Chart:
             .transform_calculate(text=RESHORING_TEXT, ypix=f"{2 * LINE} + (datum.row - 1) * {LINE}")
             .mark_text(align="left", baseline="top", x=0, fontSize=FONT)
             .encode(y=alt.Y("ypix:Q", scale=None, axis=None), text="text:N",
-                    color=alt.Color("country:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
-                                                                            range=list(COLOURS.values()))))
+                    color=alt.Color("country:N", legend=None, scale=alt.Scale(
+                        domain=list(COLOURS), range=text_colours(COLOURS.values()))))
             .properties(name="mfg_reshoring"))
 
 
@@ -328,17 +330,56 @@ def _ends(what: str, name: str, chosen: str | None) -> alt.Chart:
             .transform_calculate(label_y=f"(datum.k_down - 1) * {LABEL_GAP} + max(0, datum.down_max)")
             .mark_text(align="left", baseline="middle", dx=6, fontSize=11)
             .encode(x=alt.X("year_hi:Q"), y=alt.Y("label_y:Q", scale=None, axis=None), text="country:N",
-                    color=alt.Color("country:N", legend=None, scale=alt.Scale(domain=list(COLOURS),
-                                                                            range=list(COLOURS.values()))))
+                    color=alt.Color("country:N", legend=None, scale=alt.Scale(
+                        domain=list(COLOURS), range=text_colours(COLOURS.values()))))
             .properties(name=f"{name}_ends"))
 
 
-def _panel(what: str, title: list[str], name: str, data: pd.DataFrame | None = None) -> alt.LayerChart:
+WHAT = {OUTPUT: "share of GDP", JOBS: "share of employment"}  # a panel's measure, in the words of its message
+
+
+def _none_text(what: str, lo: str, hi: str, first: str, last: str, vintage: str) -> str:
+    """A Vega expression: the message of a panel with no value in the years chosen (``lo`` to ``hi``), saying
+    where the release's series start or end (``first``, ``last``: the chosen countries' years)."""
+    head = json.dumps(f"No {WHAT[what]} in ", ensure_ascii=False)
+    tail = json.dumps(f"\nin this release ({vintage}):\n", ensure_ascii=False)
+    years = f"({lo} == {hi} ? '' + {lo} : {lo} + '\u2013' + {hi})"
+    return (f"{head} + {years} + {tail} + ({hi} < {first} ? 'its years start in ' + {first} : "
+            f"'its years end in ' + {last}) + '.'")
+
+
+def none_message(what: str, lo: int, hi: int, first: int, last: int, vintage: str) -> str:
+    """The pandas twin of :func:`_none_text`."""
+    where = f"its years start in {first}" if hi < first else f"its years end in {last}"
+    years = str(lo) if lo == hi else f"{lo}\u2013{hi}"
+    return f"No {WHAT[what]} in {years}\nin this release ({vintage}):\n{where}."
+
+
+def _message(what: str, vintage: str) -> alt.Chart:
+    """The panel's message when the chosen countries have no value in the years chosen (the GDP share's release
+    ends in 2017 while the sliders run to 2019): written in the empty panel, never an empty frame."""
+    chosen = f"datum.measure == '{what}' && ({COUNTRY} == '{ALL}' || datum.code == {COUNTRY})"
+    return (alt.Chart().transform_filter(chosen)
+            .transform_calculate(inside=f"datum.year >= {LO} && datum.year <= {HI} ? 1 : 0")
+            .transform_aggregate(shown="sum(inside)", first="min(year)", last="max(year)")
+            .transform_filter("datum.shown == 0")
+            .transform_calculate(text=_none_text(what, LO, HI, "datum.first", "datum.last", vintage))
+            .mark_text(align="left", baseline="middle", x=8, y=PANEL_HEIGHT / 2, fontSize=FONT, lineBreak="\n",
+                       lineHeight=LINE, color="#1A1A1A")
+            .encode(text="text:N").properties(name=f"{what}_none"))
+
+
+def _panel(what: str, title: list[str], name: str, data: pd.DataFrame | None = None,
+           span: tuple[int, int] | None = None, vintage: str = "", message: str = "") -> alt.LayerChart:
     """One panel: a line and dots per country, labelled at the right edge (no legend, which would sit below
-    the second panel). ``data``: the pandas twin's rows, already chosen (else the browser filters the chart's)."""
+    the second panel). Both panels share the sliders' years as their x domain, so that a year sits at the same
+    place in each. ``data``: the pandas twin's rows, already chosen (else the browser filters the chart's), with
+    ``span`` its years and ``message`` what it says when it has no row."""
     colour = alt.Color("country:N", scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
                        legend=None)
-    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=5), scale=alt.Scale(zero=False, nice=False))
+    domain = alt.ExprRef(f"[{LO}, {HI}]") if data is None else list(span)
+    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickCount=5),
+              scale=alt.Scale(zero=False, nice=False, domain=domain))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False, nice=False, padding=PAD),
               axis=alt.Axis(minExtent=30, format="~g"))  # no float noise (18.120001) on short ranges
     chosen = _chosen(what) if data is None else None
@@ -347,7 +388,15 @@ def _panel(what: str, title: list[str], name: str, data: pd.DataFrame | None = N
            alt.Tooltip("value:Q", title=title[0], format=".1f")]
     line = rows.mark_line(strokeWidth=1.5).encode(x=x, y=y, color=colour).properties(name=f"{name}_lines")
     dots = rows.mark_circle(size=18).encode(x=x, y=y, color=colour, tooltip=tip).properties(name=f"{name}_dots")
-    layers = alt.layer(line, dots, _ends(what, name, chosen), **({} if data is None else {"data": data}))
+    parts = [line, dots, _ends(what, name, chosen)]
+    if data is None:
+        parts.append(_message(what, vintage))
+    elif message:
+        parts.append(alt.Chart(pd.DataFrame({"text": [message]})).mark_text(
+            align="left", baseline="middle", x=8, y=PANEL_HEIGHT / 2, fontSize=FONT, lineBreak="\n", lineHeight=LINE,
+            color="#1A1A1A").encode(text="text:N"))
+    # the labels' colour scale (the palette's text variants) apart from the lines'
+    layers = alt.layer(*parts, **({} if data is None else {"data": data})).resolve_scale(color="independent")
     return layers.properties(width=WIDTH, height=PANEL_HEIGHT, title=alt.Title(title, fontSize=12))
 
 
@@ -362,9 +411,9 @@ def manufacturing_chart(found: dict[str, pd.DataFrame], country: Control, start:
     years the controls choose. Every number is computed in the browser from :func:`chart_data`."""
     chart = alt.vconcat(
         _header(len(COUNTRIES)),
-        _panel(OUTPUT, OUTPUT_TITLE, "mfg"),
-        _panel(JOBS, JOBS_TITLE, "ind"),
-        data=chart_data(found), spacing=12)
+        _panel(OUTPUT, OUTPUT_TITLE, "mfg", vintage=found[OUTPUT].attrs.get("vintage_label", "")),
+        _panel(JOBS, JOBS_TITLE, "ind", vintage=found[JOBS].attrs.get("vintage_label", "")),
+        data=chart_data(found), spacing=12).resolve_scale(color="independent")
     return bind(chart, country, start, end)
 
 
@@ -425,10 +474,14 @@ def manufacturing_view(found: dict[str, pd.DataFrame], mfg_country: str, mfg_fro
 
     def panel(what: str, title: list[str], name: str):
         f = found[what]
-        f = f[f["year"].between(lo, hi) & ((f["code"] == mfg_country) if mfg_country != ALL else True)]
-        return _panel(what, title, name, data=f)
+        f = f[(f["code"] == mfg_country) if mfg_country != ALL else f["code"].notna()]
+        shown = f[f["year"].between(lo, hi)]
+        message = "" if len(shown) else none_message(what, lo, hi, int(f["year"].min()), int(f["year"].max()),
+                                                     found[what].attrs.get("vintage_label", ""))
+        return _panel(what, title, name, data=shown, span=(lo, hi), message=message)
 
-    return alt.vconcat(text, panel(OUTPUT, OUTPUT_TITLE, "mfg"), panel(JOBS, JOBS_TITLE, "ind"), spacing=12)
+    return alt.vconcat(text, panel(OUTPUT, OUTPUT_TITLE, "mfg"), panel(JOBS, JOBS_TITLE, "ind"),
+                       spacing=12).resolve_scale(color="independent")
 
 
 def manufacturing_widgets(inputs: Inputs) -> None:

@@ -27,7 +27,7 @@ from futurecity.claims.measures import Inputs
 from futurecity.facts import Fact, fact
 from futurecity.viz.controls import Control, bind
 from futurecity.viz.embed import fold_years, wide_by_year
-from futurecity.viz.theme import PALETTE, WIDTH, figure
+from futurecity.viz.theme import PALETTE, WIDTH, figure, text_colours
 
 SOURCE = "riaa_sales"
 METRICS = {"nominal": "Value", "adjusted": "Value (Adjusted)"}
@@ -146,19 +146,31 @@ def controls() -> Control:
 def revenue_chart(revenue: pd.DataFrame, basis: Control) -> alt.VConcatChart:
     """Stacked areas of revenue by family on the chosen basis, and streaming's share of all revenue below."""
     order = list(FAMILY_ORDER)
-    colour = alt.Color("family:N", title="Format family", legend=alt.Legend(columns=2),
+    # no legend, which sat below both panels, far from the areas: each area is named at its right end
+    colour = alt.Color("family:N", title="Format family", legend=None,
                        scale=alt.Scale(domain=order, range=PALETTE[:len(order)]))
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(nice=False))
-    areas = (alt.Chart()
-             .transform_filter(f"datum.basis == {basis.name}")
-             .transform_calculate(stack_order=f"indexof({json.dumps(order)}, datum.family)")
-             .mark_area()
-             .encode(x=x, y=alt.Y("value:Q", stack="zero", title="US$ million"), color=colour,
-                     order=alt.Order("stack_order:Q"),
+    y = alt.Y("value:Q", stack="zero", title="US$ million")
+    rows = (alt.Chart().transform_filter(f"datum.basis == {basis.name}")
+            .transform_calculate(stack_order=f"indexof({json.dumps(order)}, datum.family)"))
+    areas = (rows.mark_area()
+             .encode(x=x, y=y, color=colour, order=alt.Order("stack_order:Q"),
                      tooltip=[alt.Tooltip("year:Q", format="d", title="Year"),
                               alt.Tooltip("family:N", title="Family"),
                               alt.Tooltip("value:Q", format=",.0f", title="US$ million")])
-             .properties(width=WIDTH + 80, height=280, name="music_areas"))
+             .properties(name="music_areas"))
+    # the middle of each family's band in the last year, stacked in the areas' order
+    ends = (rows.transform_stack(stack="value", groupby=["year"], as_=["low", "high"],
+                                 sort=[alt.SortField("stack_order")])
+            .transform_joinaggregate(last_year="max(year)")
+            .transform_filter("datum.year == datum.last_year && datum.value > 0")
+            .transform_calculate(middle="(datum.low + datum.high) / 2")
+            .mark_text(align="left", baseline="middle", dx=5, fontSize=11, fontWeight="bold")
+            .encode(x=x, y=alt.Y("middle:Q"), text="family:N",
+                    fill=alt.Fill("family:N", legend=None,
+                                  scale=alt.Scale(domain=order, range=text_colours(PALETTE[:len(order)]))))
+            .properties(name="music_ends"))
+    areas = alt.layer(areas, ends).properties(width=WIDTH + 80, height=280)
     share = (alt.Chart()
              .transform_filter(f"datum.basis == {basis.name}")
              .transform_joinaggregate(total="sum(value)", groupby=["year"])
@@ -188,7 +200,7 @@ def revenue_figure(chart, riaa: pd.DataFrame, revenue: pd.DataFrame):
     return figure(
         chart,
         title=revenue_title(revenue),
-        csv=[("music_areas_marks", {"year": "year", "family": "format_family", "value": "revenue_usd_million"}),
+        csv=[("music_areas_0_marks", {"year": "year", "family": "format_family", "value": "revenue_usd_million"}),
              ("music_share_marks", {"year": "year", "total": "revenue_usd_million",
                                     "share": "streaming_share_percent"}, {"format_family": "all formats"})],
         description=("Stacked areas: retail value of recorded-music sales in the US by format family (physical, "

@@ -473,13 +473,26 @@ MAP_ASPECT = 0.5  # the map's height over its width: the states fill a phone's w
 HQ_TITLE = "US platform firms are headquartered on the West Coast; most Fortune 500 revenue is booked elsewhere"
 
 
+def _label_names() -> dict[str, str]:
+    """Fortune 500 name -> the name the map writes beside a platform firm (``FACEBOOK`` -> ``Facebook``)."""
+    plat = platform_table()
+    plat = plat[plat["f500_name"] != ""]
+    return dict(zip(plat["f500_name"], plat["firm"].map(lambda f: short_name(display_name(f))), strict=True))
+
+
+def chart_names(hq: pd.DataFrame) -> pd.Series:
+    """Each headquarters' name as the map gives it: a platform firm's label, else the list's own name (the
+    tooltip and the CSV use these, so a reader finds in the data the names the chart shows)."""
+    names = _label_names()
+    return hq["name"].where(~hq["platform"], hq["name"].map(names)).astype("string")
+
+
 def platform_labels(hq: pd.DataFrame) -> pd.DataFrame:
     """One label per group of platform headquarters within :data:`CLUSTER_DEGREES` of one another (Seattle's,
     the Bay Area's, ...): its mean latitude and longitude, its firms' names (the names of
     ``data/platform_firms.csv``, largest revenue first, one a line) and the side of the dots it is written on
     (``right`` in the West, ``left`` east of 100 degrees West, so that no label runs off the map)."""
-    plat = platform_table()
-    names = dict(zip(plat["f500_name"], plat["firm"].map(lambda f: short_name(display_name(f))), strict=True))
+    names = _label_names()
     rows = hq[hq["platform"]].sort_values("revenue", ascending=False)
     groups: list[list] = []
     for row in rows.itertuples():
@@ -515,7 +528,7 @@ def hq_chart(hq: pd.DataFrame, topo: dict) -> alt.VConcatChart:
               .mark_geoshape(fill="#f2f2f2", stroke="#8a8a8a", strokeWidth=0.5)
               .project(type="albersUsa").properties(name="hq_states"))
     points = hq[["name", "city", "state", "revenue", "latitude", "longitude", "platform"]].assign(
-        kind=hq["platform"].map({True: "platform firm", False: "other firm"}))
+        kind=hq["platform"].map({True: "platform firm", False: "other firm"}), firm=chart_names(hq))
     points = points.sort_values("platform")  # platforms drawn last, on top
     dots = (alt.Chart(points).mark_circle(opacity=0.7, stroke="white", strokeWidth=0.3)
             .encode(longitude="longitude:Q", latitude="latitude:Q",
@@ -524,7 +537,7 @@ def hq_chart(hq: pd.DataFrame, topo: dict) -> alt.VConcatChart:
                                                     values=size_legend_values(hq["revenue"]))),
                     color=alt.Color("kind:N", scale=_kind_scale(),
                                     legend=alt.Legend(title=None, orient="top", direction="horizontal")),
-                    tooltip=[alt.Tooltip("name:N", title="Firm"), alt.Tooltip("city:N", title="City"),
+                    tooltip=[alt.Tooltip("firm:N", title="Firm"), alt.Tooltip("city:N", title="City"),
                              alt.Tooltip("state:N", title="State"),
                              alt.Tooltip("revenue:Q", title="Revenue, US$ m", format=",.0f")])
             .project(type="albersUsa").properties(name="hq_points"))
@@ -571,7 +584,7 @@ def hq_figure(inputs: Inputs):
     return figure(
         hq_chart(hq, atlas()),
         title=HQ_TITLE,
-        csv=[("hq_points_1_marks", {"name": "firm", "city": "city", "state": "state", "latitude": "latitude_degrees",
+        csv=[("hq_points_1_marks", {"firm": "firm", "city": "city", "state": "state", "latitude": "latitude_degrees",
                                     "longitude": "longitude_degrees", "revenue": "revenue_usd_million",
                                     "platform": "platform_firm"})],
         description=("Each dot is a headquarters of the 2017 Fortune 500, sized by revenue (US$ million, "

@@ -30,7 +30,7 @@ from futurecity.facts import Fact, constant, fact
 from futurecity.viz import badges
 from futurecity.viz.controls import Control, bind, interact
 from futurecity.viz.labels import LabelColumn
-from futurecity.viz.theme import MUTED, PALETTE, WIDTH, figure
+from futurecity.viz.theme import MUTED, PALETTE, WIDTH, figure, text_colours
 
 INDICATOR = "NE.RSB.GNFS.ZS"
 WDI_SOURCES = {"GBR": "wdi_trade_balance_gbr", "USA": "wdi_trade_balance_usa"}
@@ -41,6 +41,9 @@ BOE_LABEL = "UK (Bank of England)"
 CLAIM_ID, CLAIM_START = "C4-3", 1980
 START = "trade_start"  # the start-year slider's parameter
 COLOURS = {"UK": PALETTE[0], "US": PALETTE[1]}
+# the lines' names in the palette's darker text variants (4.5:1 on the chart's background)
+LABEL_FILL = alt.Fill("series:N", scale=alt.Scale(domain=list(COLOURS), range=text_colours(COLOURS.values())),
+                      legend=None)
 
 
 # --- the series ---------------------------------------------------------------------------------------------
@@ -293,7 +296,7 @@ def _balance_layers(source: str, start: str, end: str, name: str, colour: alt.Co
         layers.append(rows.transform_joinaggregate(last_year="max(year)", groupby=["series"])
                       .transform_filter("datum.year == datum.last_year")
                       .mark_text(align="left", baseline="middle", dx=6, fontSize=12, fontWeight="bold")
-                      .encode(x=x, y=y, color=colour, text="series:N").properties(name=f"{name}_ends"))
+                      .encode(x=x, y=y, fill=LABEL_FILL, text="series:N").properties(name=f"{name}_ends"))
     return alt.layer(*layers).properties(width=WIDTH, height=height)
 
 
@@ -413,7 +416,7 @@ def trade_view(found: dict[str, pd.DataFrame], trade_start: int) -> alt.VConcatC
         if frame is not boe:  # each line named at its last year, as on the website
             ends = shown[shown["year"] == shown.groupby("series")["year"].transform("max")]
             layers.append(alt.Chart(ends).mark_text(align="left", baseline="middle", dx=6, fontSize=12,
-                                                    fontWeight="bold").encode(x=x, y=y, color=colour,
+                                                    fontWeight="bold").encode(x=x, y=y, fill=LABEL_FILL,
                                                                               text="series:N"))
         return alt.layer(*layers).properties(width=WIDTH, height=height)
 

@@ -1,18 +1,21 @@
 """Claim badges in a chart: one compact row per claim, recomputed in the browser for the window the reader chooses.
 
 A badge is the claim's id, a status pill (icon and word, in the style of :mod:`futurecity.viz.status`) and the
-values: ``C5-3 [✓ reproduced] paper +43.0% · here +35.0% · cash``. On the paper's window the pill gives the verdict
-of the claim's rule (:func:`futurecity.claims.rules.verdict_expression`, written from the ledger's own tolerance
-and paper value); on any other window it says ``off the paper's years`` and the value is the one for the years
-chosen. A claim whose paper gives no number shows the book's test instead (``test: above 0.5``), never words
-the paper did not write.
+values: ``C5-3 [✓ reproduced] paper +43% · here +35.0% · cash · test: within ±3 points``. The paper's value is
+written with the precision the ledger gives it (``43`` -> ``+43%``, ``0.2`` -> ``+0.2``), ours with the chart's;
+the book's test of the claim closes the line (its tolerance, ``test: above 0.5``), never as the paper's words.
+On the paper's window the pill gives the verdict of the claim's rule
+(:func:`futurecity.claims.rules.verdict_expression`, written from the ledger's own tolerance and paper value); on
+any other window it says ``off the paper's years`` and the value is the one for the years chosen; a chart whose
+data end before the paper's window does passes ``off="needs live data"`` (the ledger's name for that state).
 
 Badges sit above the chart's plots, starting at the chart's left edge: the id and pill fill the column of the
 y-axis labels (:data:`COLUMN`), the values start where the plots do. On a column narrower than :data:`NARROW`
 pixels the values go on a second line under the id. Which applies is read from the parameter :data:`WIDTH_PARAM`,
 which the book's embed script sets to the column's width before drawing (0, the default, is a wide column, as in
 JupyterLab); the badge view's own height is 1 pixel and its marks take the room they need, so the plots start
-right below the last badge.
+right below the last badge. On a narrow column the basis (``cash``, ``real``) moves up beside the pill, so that
+the values and the test fit the second line.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from futurecity.viz import status
 from futurecity.viz.labels import LabelColumn
 
 ANOTHER_WINDOW = status.OFF_WINDOW  # what a badge says instead of a verdict off the paper's window
+NO_VALUE = "here: no value for these years"  # a badge's value where the data hold none (a withheld part)
 BADGE_FONT = 11
 LINE = 14  # pixels per line of the texts under the badges
 ROW = 22  # pixels per badge on a wide column: one row
@@ -39,7 +43,8 @@ PILL_PAD = 12  # pixels of pill beyond its text (6 each side)
 # it and its values line up with the plots.
 COLUMN = LabelColumn(160)
 # The pill's width for each status: its text in 11 px DejaVu Sans (the widest common sans) plus padding.
-PILL_WIDTH = {rules.REPRODUCED: 88, rules.DIFFERS: 62, ANOTHER_WINDOW: 140, status.OFF_THRESHOLD: 164}
+PILL_WIDTH = {rules.REPRODUCED: 88, rules.DIFFERS: 62, ANOTHER_WINDOW: 140, status.OFF_THRESHOLD: 164,
+              rules.NEEDS_LIVE: 118}
 COLOURS = {s: status.STYLES[s].border for s in PILL_WIDTH}  # a badge's status -> its reserved colour
 
 NARROW_EXPR = f"({WIDTH_PARAM} > 0 && {WIDTH_PARAM} < {NARROW})"
@@ -54,17 +59,28 @@ def _pick(mapping: dict, key: str) -> str:
     return f"{_lit(mapping)}[{key}]"
 
 
-def test_words(rule: dict) -> str:
-    """The book's test of a claim whose paper gives no number, in a few words: ``test: above 0.5``."""
+def test_words(rule: dict, suffix: str = "") -> str:
+    """The book's test of a claim, in a few words: ``test: above 0.5``, ``test: within ±3 points`` (a tolerance
+    on a value in per cent or percentage points, ``suffix`` ``%`` or `` pp``, is in points)."""
     kind = rule["kind"]
+    unit = " points" if suffix.strip() in ("%", "pp") else ""
     words = {"greater_than": lambda r: f"above {r['threshold']:g}",
              "less_than": lambda r: f"below {r['threshold']:g}",
              "top_n": lambda r: f"in the top {r['n']}",
              "direction": lambda r: "a fall" if r["expect"] == "fall" else "a rise",
-             "within": lambda r: f"within {r['tolerance']:g} of the paper"}
+             "within": lambda r: f"within \u00b1{r['tolerance']:g}{unit}"}
     if kind not in words:
         raise ValueError(f"no badge words for rule kind {kind!r}")
     return "test: " + words[kind](rule)
+
+
+def paper_format(paper: float, fmt: str) -> str:
+    """``fmt`` (a d3/Python format such as ``+.1f``, ``.1f``, ``d``) with the precision the ledger gives the
+    paper's value: an integer has no decimals (``240`` -> ``+240``), ``0.2`` one, ``37.0`` one."""
+    sign = "+" if fmt.startswith("+") else ""
+    if isinstance(paper, int) or "." not in repr(paper):
+        return f"{sign}.0f"
+    return f"{sign}.{len(repr(paper).split('.')[1])}f"
 
 
 def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str = "+.1f", suffix: str = "",
@@ -73,22 +89,25 @@ def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str =
     :data:`ANOTHER_WINDOW`), ``badge`` (the values' text), ``badge_value`` and ``pill`` (icon and word).
 
     ``value``, ``start`` and ``end`` are Vega expressions (the recomputed value, the chosen years); ``basis`` names
-    the prices or measure the claim uses (``real``, ``cash``), shown after the values. ``on_paper`` (a Vega
-    expression) replaces the test "the chosen years are the claim's window" for a chart whose control is another
-    of the claim's settings (a threshold), and ``off`` is then what the pill says off it.
+    the prices or measure the claim uses (``real``, ``cash``), shown after the values (``badge_basis`` holds it
+    alone, beside the pill on a narrow column, where ``badge`` leaves it out). ``on_paper`` (a Vega expression)
+    replaces the test "the chosen years are the claim's window" for a chart whose control is another of the
+    claim's settings (a threshold), and ``off`` is what the pill says off the paper's window (or threshold).
     """
     paper = claim["paper_value"]
     w_start, w_end = claim["window"]["start"], claim["window"]["end"]
     on_window = on_paper or f"({start} == {w_start} && {end} == {w_end})"
-    here = f"'here ' + format({value}, {_lit(fmt)}) + {_lit(suffix)}"
+    # no value for the years chosen (a part of a series withheld): said, never formatted as a number
+    here = (f"(isValid({value}) && isFinite({value}) ? 'here ' + format({value}, {_lit(fmt)}) + {_lit(suffix)} "
+            f": {_lit(NO_VALUE)})")
+    first = _lit(f"paper {format(paper, paper_format(paper, fmt))}{suffix} \u00b7 ") if paper is not None else "''"
     tail = _lit(f" \u00b7 {basis}" if basis else "")
-    if paper is not None:
-        text = f"{_lit('paper ' + format(paper, fmt) + suffix + ' · ')} + {here} + {tail}"
-    else:
-        text = f"{here} + {tail} + {_lit(' · ' + test_words(claim['rule']))}"
+    test = _lit(" \u00b7 " + test_words(claim["rule"], suffix))
+    text = f"{first} + {here} + ({NARROW_EXPR} ? '' : {tail}) + {test}"
     verdict = f"{on_window} ? ({rules.verdict_expression(claim['rule'], value, paper)}) : {_lit(off)}"
     labels = {s: status.STYLES[s].label(s) for s in PILL_WIDTH}
-    return {"badge_value": value, "verdict": verdict, "badge": text, "pill": _pick(labels, "datum.verdict")}
+    return {"badge_value": value, "verdict": verdict, "badge": text, "pill": _pick(labels, "datum.verdict"),
+            "badge_basis": f"{NARROW_EXPR} ? {_lit(basis)} : ''"}
 
 
 def row_height() -> str:
@@ -128,7 +147,8 @@ def badge_layer(rows: alt.Chart, claim: dict, value: str, start: str, end: str, 
              "pill_border": _pick({s: v.border for s, v in style.items()}, "datum.verdict"),
              "pill_text": _pick({s: v.text for s, v in style.items()}, "datum.verdict"),
              "pill_x2": f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')}",
-             "values_x": f"{NARROW_EXPR} ? {left + ID_WIDTH} : {values_at}",
+             "values_x": f"{NARROW_EXPR} ? {left} : {values_at}",
+             "basis_x": f"{left + ID_WIDTH} + {_pick(PILL_WIDTH, 'datum.verdict')} + 6",
              "values_y": f"{NARROW_EXPR} ? {y0} + {ROW + 7} : {mid}"}
     calc |= {"badge_id": _lit(f"{claim['id']} {claim.get('label', '')}".strip()),
              "pill_x": str(left + ID_WIDTH), "pill_y": f"{mid} - {PILL_HEIGHT / 2}",
@@ -153,8 +173,12 @@ def badge_layer(rows: alt.Chart, claim: dict, value: str, start: str, end: str, 
               .encode(x=alt.X("values_x:Q", scale=None), y=alt.Y("values_y:Q", scale=None), text="badge:N",
                       tooltip=tip)
               .properties(name=badge_name(claim["id"])))
-    # the claim's rows and the badge's calculations once, on the layer, for its four marks
-    badge = alt.layer(claim_id, pill, pill_label, values)
+    basis_mark = (mark.mark_text(align="left", baseline="middle", y=alt.ExprRef(mid), fontSize=BADGE_FONT,
+                                 color="#1A1A1A")
+                  .encode(x=alt.X("basis_x:Q", scale=None), text="badge_basis:N", tooltip=tip)
+                  .properties(name=badge_name(claim["id"]) + "_basis"))
+    # the claim's rows and the badge's calculations once, on the layer, for its five marks
+    badge = alt.layer(claim_id, pill, pill_label, values, basis_mark)
     badge.transform = [*rows.to_dict(validate=False).get("transform", []),
                        *alt.Chart().transform_calculate(**calc).to_dict(validate=False)["transform"]]
     return badge
@@ -163,7 +187,8 @@ def badge_layer(rows: alt.Chart, claim: dict, value: str, start: str, end: str, 
 def badge_name(claim_id: str) -> str:
     """The view name of a claim's badge values, ``claim_<id>_badge`` (Vega names its marks ``<name>_marks``, or
     ``<name>_<i>_marks`` inside the i-th view of a concatenation); its id, pill and pill text are
-    ``<name>_id``, ``<name>_pill`` and ``<name>_status``."""
+    ``<name>_id``, ``<name>_pill``, ``<name>_status`` and ``<name>_basis`` (the basis beside the pill, on a narrow
+    column only)."""
     return f"claim_{claim_id.replace('-', '_')}_badge"
 
 

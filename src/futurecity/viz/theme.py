@@ -26,6 +26,20 @@ from futurecity.data import store
 # differs), so the data palette leaves them out: a colour in a chart means one thing.
 PALETTE = ["#0072B2", "#E69F00", "#CC79A7", "#000000", "#56B4E9", "#F0E442"]
 HIGHLIGHT, MUTED = "#E69F00", "#B0B0B0"  # orange: what the reader or a claim picked out; grey: the rest
+# Text in a palette colour: the same hue, darker, so that it reads at 4.5:1 (WCAG AA) on white and on the light
+# panel charts are drawn on in dark mode (#f7f7f5, _static/futurecity.css). Lines, areas and bars keep the palette;
+# a label drawn in a series' colour takes its variant (tests/test_text_contrast.py reads every built chart).
+TEXT = {"#E69F00": "#946700", "#CC79A7": "#B84685", "#56B4E9": "#1676AC", "#F0E442": "#78710A"}
+
+
+def text_colour(colour: str) -> str:
+    """The colour to write text in for a mark drawn in ``colour`` (its darker variant, or itself when it reads)."""
+    return TEXT.get(colour.upper(), colour)
+
+
+def text_colours(colours) -> list[str]:
+    """:func:`text_colour` of each colour: the range of a text mark's colour scale beside its lines' range."""
+    return [text_colour(c) for c in colours]
 VEGA_LITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False,
                                                  "editor": False}}
