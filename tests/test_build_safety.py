@@ -91,6 +91,7 @@ def _temporary_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.is_file() and (".running" in p.name or p.name.startswith(".")))
 
 
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
 def test_a_stopped_build_leaves_no_worker_running_and_writes_nothing_after(tmp_path, sig):
     book = _sleeper_project(tmp_path, seconds=60)
@@ -120,6 +121,7 @@ def test_a_stopped_build_leaves_no_worker_running_and_writes_nothing_after(tmp_p
         proc.wait(timeout=30)
 
 
+@pytest.mark.timeout(300)
 def test_a_failed_chapter_leaves_no_temporary_file(tmp_path):
     book = _sleeper_project(tmp_path, seconds=0, fail=True)
     done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
@@ -137,6 +139,7 @@ def test_each_execution_has_a_temporary_file_of_its_own_removed_at_the_end(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.timeout(600)
 def test_a_second_build_waits_for_the_first_naming_its_pid_then_finds_the_chapter_executed(tmp_path):
     book = _sleeper_project(tmp_path, seconds=6)
     first = _start(book)
@@ -157,6 +160,7 @@ def test_a_second_build_waits_for_the_first_naming_its_pid_then_finds_the_chapte
     assert statuses(subprocess.CompletedProcess([], 0, "", out2)) == {"01-sleeper.ipynb": "cached"}
 
 
+@pytest.mark.timeout(120)
 def test_a_build_that_would_wait_too_long_is_refused_naming_the_pid(tmp_path):
     build_dir = tmp_path / "_build"
     build_dir.mkdir()
@@ -197,6 +201,7 @@ def _outputs(path: Path) -> list:
     return [(c["source"], c["outputs"]) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+@pytest.mark.timeout(900)
 def test_a_markdown_only_edit_executes_nothing_and_the_page_shows_the_new_text(tmp_path):
     book = _book(tmp_path, [INTRO, "references"])
     source = book["project"] / f"{INTRO}.ipynb"

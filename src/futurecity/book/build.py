@@ -163,8 +163,9 @@ def _remove_temporary() -> None:
 
 
 def _stop_worker(signum, frame) -> None:  # noqa: ARG001 (a signal handler's signature)
-    """SIGTERM in a worker (sent by the build, or by the kernel when the build ended): remove its temporary files
-    and end at once. Its kernel, whose parent this process is, ends by itself when it sees its parent gone."""
+    """SIGTERM in a worker (sent by the build, or by the operating system when the build ended): remove its
+    temporary files and end at once. Its Jupyter kernel, whose parent this process is, ends by itself when it sees
+    its parent gone."""
     _remove_temporary()
     os._exit(128 + signum)
 
@@ -310,18 +311,19 @@ def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcom
         _remove_temporary()
 
 
-def refresh_prose(source: Path, executed: Path) -> bool:
+def refresh_prose(source: Path, executed: Path) -> bool | None:
     """Give the executed copy of ``source`` the markdown and raw cells ``source`` has now (their text,
     attachments and metadata; papermill's record of each kept), its code cells and their outputs as executed; the
-    file is rewritten (atomically) only when a cell changed. Cells are matched by their ids. False, leaving the
-    file as it is, when the code cells do not match (the chapter is then executed again)."""
+    file is rewritten (atomically) only when a cell changed. Cells are matched by their ids. Whether it was
+    rewritten; None, leaving the file as it is, when the code cells do not match (the chapter is then executed
+    again)."""
     import nbformat
 
     try:
         src = nbformat.read(source, as_version=4)
         exe = nbformat.read(executed, as_version=4)
     except Exception:  # unreadable: executed again
-        return False
+        return None
     by_id = {c.get("id"): c for c in exe.cells if c.get("id")}
     injected = {i: c for i, c in enumerate(exe.cells) if "injected-parameters" in c.metadata.get("tags", [])}
     after = {id(exe.cells[i - 1]) if i else None: c for i, c in injected.items()}  # placed after their predecessor
@@ -330,7 +332,7 @@ def refresh_prose(source: Path, executed: Path) -> bool:
         old = by_id.get(cell.get("id"))
         if cell.cell_type == "code":
             if old is None or old.cell_type != "code" or old.source != cell.source or "id" not in cell:
-                return False
+                return None
             new = old
         else:
             new = nbformat.from_dict(dict(cell))
@@ -341,9 +343,9 @@ def refresh_prose(source: Path, executed: Path) -> bool:
         if id(new) in after:
             cells.append(after[id(new)])
     if len([c for c in cells if c.cell_type == "code"]) != len([c for c in exe.cells if c.cell_type == "code"]):
-        return False
+        return None
     if cells == exe.cells:
-        return True
+        return False
     exe.cells = cells
     text = nbformat.writes(exe)
     atomic_write(executed, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
@@ -699,12 +701,17 @@ def _build(project: Path, live: bool, vintage: str | None, jobs: int | None, htm
     key_params = {**params, "pull_failed": sorted(json.loads(env.get(PULL_FAILED_ENV, "{}")))} if live else params
     chaps = chapters(project, build_dir)
     keys = {c.docname: cache.static_key(c.source, key_params, project) for c in chaps}
-    outcomes = [Outcome(c, "cached") for c in chaps
-                if cache.valid(c.record, c.executed, keys[c.docname], project) and refresh_prose(c.source, c.executed)]
-    todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    early = JupyterBook() if html and todo else None  # it imports Sphinx while the chapters execute
+    outcomes, early = [], None  # Jupyter Book, started as soon as a page will change: it imports Sphinx meanwhile
     try:
+        for c in chaps:
+            refreshed = refresh_prose(c.source, c.executed) if cache.valid(c.record, c.executed, keys[c.docname],
+                                                                           project) else None
+            if refreshed is not None:
+                outcomes.append(Outcome(c, "cached"))
+            if html and early is None and refreshed is not False:  # new prose, or a chapter to execute
+                early = JupyterBook()
+        todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         failed = _execute_all(project, chaps, todo, outcomes, keys, params, env, workers, out)
         if failed:
             return failed
