@@ -14,7 +14,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUTURECITY_SNAPSHOTS ?= $(if $(wildcard ../shared/data/uk),$(abspath ../shared/data),)
 export FUTURECITY_SNAPSHOTS
 
-.PHONY: book test setup chromium unit reproducible benchmark benchmark-embed stress lab clean
+.PHONY: book test setup chromium unit reproducible benchmark benchmark-embed benchmark-prose stress lab clean
 
 # axe-core, the accessibility engine of tests/test_a11y.py: the version pinned in tests/package-lock.json, from the
 # npm registry, into tests/node_modules (not committed).
@@ -58,6 +58,11 @@ benchmark: $(STAMP)
 # How long each chapter page takes to draw its charts at their final width (needs the built book).
 benchmark-embed: $(STAMP)
 	$(BIN)/python benchmarks/embed.py
+
+# The authors' loop: one word of a chapter's prose changed, until its page shows it (a copy of the project, median
+# of 3); PROSE_ARGS="--rev main" times another revision.
+benchmark-prose: $(STAMP)
+	$(BIN)/python benchmarks/prose_edit.py $(PROSE_ARGS)
 
 # The README's papermill command, verbatim, 30 times per chapter (widgets on; minutes, so not part of make test).
 stress: $(STAMP)

@@ -11,20 +11,33 @@
    one the HTML was last written from; the data behind each chart is evaluated under Node at the same time.
 
 The execution cache (:mod:`futurecity.book.cache`) is keyed on content, never on modification times or paths:
-a chapter is executed again only when its notebook, its parameters, a package file it imports, or a data file,
-project table or ledger entry it read has changed.
+a chapter is executed again only when its code cells, its parameters, a package file it imports, or a data file,
+project table or ledger entry it read has changed. An edit of its prose (markdown cells) alone re-executes nothing:
+the executed copy takes the new prose (:func:`refresh_prose`) and the page is written anew.
+
+A build is safe to stop and to start twice. It holds ``_build/build.lock`` (``fcntl.flock``, with its PID in the
+file) while it runs; a second build of the same ``_build/`` says which PID holds it and waits for it (at most
+:data:`LOCK_WAIT` seconds). Stopped by SIGTERM, SIGINT (Ctrl-C) or SIGHUP, it stops its workers first; its workers
+end with it however it ends (``PR_SET_PDEATHSIG`` on Linux, else a thread watching the parent's PID), and each
+kernel ends with its worker (ipykernel watches its parent). A chapter is executed into a temporary file of its
+own in ``_build/executed/`` (:func:`tempfile.mkstemp`), moved into place when it has run and removed otherwise.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import fcntl
 import json
 import multiprocessing as mp
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,43 +140,216 @@ def execute_notebook(source: Path, out: Path, params: dict, timeout: int = CELL_
                                kernel_manager_class=_kernel_manager_class())
 
 
+# --- workers that end with the build ----------------------------------------------------------------------
+
+_TEMPORARY: set[Path] = set()  # this worker's temporary files, removed however it ends
+
+
+def _temporary(folder: Path | None, prefix: str, suffix: str) -> Path:
+    """A new empty file, unique to this build and chapter (:func:`tempfile.mkstemp`), removed by the worker
+    however it ends (:func:`_stop_worker`) unless moved into place first."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    os.close(fd)
+    path = Path(name)
+    _TEMPORARY.add(path)
+    return path
+
+
+def _remove_temporary() -> None:
+    for path in list(_TEMPORARY):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        _TEMPORARY.discard(path)
+
+
+def _stop_worker(signum, frame) -> None:  # noqa: ARG001 (a signal handler's signature)
+    """SIGTERM in a worker (sent by the build, or by the operating system when the build ended): remove its
+    temporary files and end at once. Its Jupyter kernel, whose parent this process is, ends by itself when it sees
+    its parent gone."""
+    _remove_temporary()
+    os._exit(128 + signum)
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGTERM to this process when ``parent`` ends: ``prctl(PR_SET_PDEATHSIG)`` on Linux, else a thread that
+    watches the parent's PID every half second. Ends now if the parent is already gone."""
+    watched = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        try:
+            watched = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            watched = False
+    if not watched:
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="futurecity-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent ended before the watch was set
+        _stop_worker(signal.SIGTERM, None)
+
+
+def _worker_started(parent: int) -> None:
+    """Initialiser of each worker process: its own process group (a Ctrl-C at the terminal reaches the build,
+    which stops the workers itself), SIGTERM removes its temporary files and ends it, and it ends with the
+    build."""
+    os.setpgrp()
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+
+
+WORKER_GRACE = 10  # seconds a worker has to end after SIGTERM before it is killed
+
+
+def _stop_workers() -> None:
+    """SIGTERM to every worker process of this build, then SIGKILL to those still running after
+    :data:`WORKER_GRACE` seconds."""
+    workers = mp.active_children()
+    for proc in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + WORKER_GRACE
+    for proc in workers:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+
+
+class Stopped(BaseException):
+    """The build received SIGTERM or SIGHUP (SIGINT raises KeyboardInterrupt)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Stopped` in the build's main thread while the block runs (so that it
+    stops its workers and releases its lock), as SIGINT raises KeyboardInterrupt; the previous handlers after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):  # noqa: ARG001
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
+    """Worker processes that execute chapters and end with this process (:func:`_worker_started`). Spawned, not
+    forked: a forked worker can inherit locks held by this process's threads (tqdm's monitor). When the block
+    raises, or this process is stopped by a signal (:func:`_stoppable`), the workers are stopped at once, not
+    waited for."""
+    with _stoppable():
+        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                      initializer=_worker_started, initargs=(os.getpid(),))
+        try:
+            yield pool
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+
+# --- one chapter, in a worker -------------------------------------------------------------------------------
+
 def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcome:
-    """Run one notebook with papermill in this (worker) process; the kernel inherits ``env``."""
+    """Run one notebook with papermill in this (worker) process; the kernel inherits ``env``. The notebook is
+    written to a temporary file of its own beside its executed copy, moved into place when it has run and removed
+    when it failed."""
     import nbformat
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
     chapter.executed.parent.mkdir(parents=True, exist_ok=True)
-    fd, log = tempfile.mkstemp(prefix="reads-", suffix=".jsonl")
-    os.close(fd)
+    log = _temporary(None, "futurecity-reads-", ".jsonl")
+    tmp_out = _temporary(chapter.executed.parent, f".{chapter.executed.stem}.", ".running.ipynb")
     os.environ.update(env)
-    os.environ[reads.LOG_ENV] = log
+    os.environ[reads.LOG_ENV] = str(log)
     os.environ[BUILD_ENV] = "1"  # see futurecity.viz.controls.interact
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(project / "src")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-    tmp_out = chapter.executed.with_suffix(".running.ipynb")
     try:
-        execute_notebook(chapter.source, tmp_out, params)
-    except PapermillExecutionError as exc:
-        cell = _failing_cell(tmp_out)
-        return Outcome(chapter, "failed", time.perf_counter() - start,
-                       error=f"{chapter.source.relative_to(project)}: {cell}raised {exc.ename}: {exc.evalue}",
-                       data_unavailable=exc.ename in (DataUnavailable.__name__, "NeedsLiveData"))
-    except Exception as exc:  # kernel died, notebook unreadable ...
-        return Outcome(chapter, "failed", time.perf_counter() - start,
-                       error=f"{chapter.source.relative_to(project)}: could not be executed: "
-                             f"{type(exc).__name__}: {exc}")
+        try:
+            execute_notebook(chapter.source, tmp_out, params)
+        except PapermillExecutionError as exc:
+            cell = _failing_cell(tmp_out)
+            return Outcome(chapter, "failed", time.perf_counter() - start,
+                           error=f"{chapter.source.relative_to(project)}: {cell}raised {exc.ename}: {exc.evalue}",
+                           data_unavailable=exc.ename in (DataUnavailable.__name__, "NeedsLiveData"))
+        except Exception as exc:  # kernel died, notebook unreadable ...
+            return Outcome(chapter, "failed", time.perf_counter() - start,
+                           error=f"{chapter.source.relative_to(project)}: could not be executed: "
+                                 f"{type(exc).__name__}: {exc}")
+        logged = reads.read_log(log)
+        nb = nbformat.read(tmp_out, as_version=4)
+        for cell in nb.cells:  # the injected parameters stay in the notebook download, hidden on the page
+            tags = cell.metadata.setdefault("tags", [])
+            if "injected-parameters" in tags and "remove-cell" not in tags:
+                tags.append("remove-cell")
+        nbformat.write(nb, tmp_out)
+        os.replace(tmp_out, chapter.executed)
+        _TEMPORARY.discard(tmp_out)
+        return Outcome(chapter, "executed", time.perf_counter() - start, reads=logged)
     finally:
-        logged = reads.read_log(Path(log))
-        Path(log).unlink(missing_ok=True)
-    nb = nbformat.read(tmp_out, as_version=4)
-    for cell in nb.cells:  # the injected parameters stay in the notebook download, hidden on the page
-        tags = cell.metadata.setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    nbformat.write(nb, tmp_out)
-    os.replace(tmp_out, chapter.executed)
-    return Outcome(chapter, "executed", time.perf_counter() - start, reads=logged)
+        _remove_temporary()
+
+
+def refresh_prose(source: Path, executed: Path) -> bool | None:
+    """Give the executed copy of ``source`` the markdown and raw cells ``source`` has now (their text,
+    attachments and metadata; papermill's record of each kept), its code cells and their outputs as executed; the
+    file is rewritten (atomically) only when a cell changed. Cells are matched by their ids. Whether it was
+    rewritten; None, leaving the file as it is, when the code cells do not match (the chapter is then executed
+    again)."""
+    import nbformat
+
+    try:
+        src = nbformat.read(source, as_version=4)
+        exe = nbformat.read(executed, as_version=4)
+    except Exception:  # unreadable: executed again
+        return None
+    by_id = {c.get("id"): c for c in exe.cells if c.get("id")}
+    injected = {i: c for i, c in enumerate(exe.cells) if "injected-parameters" in c.metadata.get("tags", [])}
+    after = {id(exe.cells[i - 1]) if i else None: c for i, c in injected.items()}  # placed after their predecessor
+    cells = [after[None]] if None in after else []
+    for cell in src.cells:
+        old = by_id.get(cell.get("id"))
+        if cell.cell_type == "code":
+            if old is None or old.cell_type != "code" or old.source != cell.source or "id" not in cell:
+                return None
+            new = old
+        else:
+            new = nbformat.from_dict(dict(cell))
+            new.metadata = nbformat.from_dict({"tags": [], **cell.metadata})
+            if old is not None and "papermill" in old.metadata:
+                new.metadata["papermill"] = old.metadata["papermill"]
+        cells.append(new)
+        if id(new) in after:
+            cells.append(after[id(new)])
+    if len([c for c in cells if c.cell_type == "code"]) != len([c for c in exe.cells if c.cell_type == "code"]):
+        return None
+    if cells == exe.cells:
+        return False
+    exe.cells = cells
+    text = nbformat.writes(exe)
+    atomic_write(executed, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+    return True
 
 
 def _failing_cell(path: Path) -> str:
@@ -451,11 +637,63 @@ def inputs(project: Path, live: bool, vintage: str | None, out) -> tuple[dict, d
     return {"live": live, "vintage": vintage}, env
 
 
+class BuildBusy(RuntimeError):
+    """Another build held the build folder's lock for longer than this build would wait."""
+
+
+LOCK_FILE = "build.lock"  # in _build: held (fcntl.flock) by the build that runs, its PID inside
+LOCK_WAIT = 1800  # seconds a build waits for another build of the same _build/ to finish
+
+
+@contextlib.contextmanager
+def build_lock(build_dir: Path, out, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold ``build_dir/build.lock`` while the block runs: the only build of ``build_dir``. When another build
+    holds it, say which PID and wait for it to finish, at most ``wait`` seconds (then :class:`BuildBusy`). The
+    lock ends with the process that holds it, however it ends; the file stays."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "PID unknown"
+            print(f"futurecity build: another build ({holder}) is building {build_dir}; waiting for it to finish "
+                  f"(at most {wait:.0f} s)", file=out, flush=True)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise BuildBusy(f"another build ({holder}) is still building {build_dir} after {wait:.0f} s; "
+                                        f"wait for it to end, or stop it, then build again") from None
+                    time.sleep(0.2)
+            print("futurecity build: the other build has finished; building", file=out, flush=True)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"PID {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def build(project: Path, live: bool = False, vintage: str | None = None, jobs: int | None = None,
           html: bool = True, out=sys.stderr) -> int:
+    """Build ``project`` into its ``_build/`` (see the module's description); the exit code. Stopped by a signal,
+    it stops its workers and raises (KeyboardInterrupt, or :class:`Stopped`)."""
+    project = project.resolve()
+    try:
+        with _stoppable(), build_lock(project / "_build", out):
+            return _build(project, live, vintage, jobs, html, out)
+    except BuildBusy as exc:
+        print(f"futurecity build: {exc}", file=out)
+        return EXIT_FAILED
+
+
+def _build(project: Path, live: bool, vintage: str | None, jobs: int | None, html: bool, out) -> int:
     from futurecity.book import cache  # here, not at the top: the workers that execute chapters need none of it
 
-    project = project.resolve()
     build_dir = project / "_build"
     params, env = inputs(project, live, vintage, out)
     live = params["live"]
@@ -463,11 +701,17 @@ def build(project: Path, live: bool = False, vintage: str | None = None, jobs: i
     key_params = {**params, "pull_failed": sorted(json.loads(env.get(PULL_FAILED_ENV, "{}")))} if live else params
     chaps = chapters(project, build_dir)
     keys = {c.docname: cache.static_key(c.source, key_params, project) for c in chaps}
-    outcomes = [Outcome(c, "cached") for c in chaps if cache.valid(c.record, c.executed, keys[c.docname], project)]
-    todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    early = JupyterBook() if html and todo else None  # it imports Sphinx while the chapters execute
+    outcomes, early = [], None  # Jupyter Book, started as soon as a page will change: it imports Sphinx meanwhile
     try:
+        for c in chaps:
+            refreshed = refresh_prose(c.source, c.executed) if cache.valid(c.record, c.executed, keys[c.docname],
+                                                                           project) else None
+            if refreshed is not None:
+                outcomes.append(Outcome(c, "cached"))
+            if html and early is None and refreshed is not False:  # new prose, or a chapter to execute
+                early = JupyterBook()
+        todo = [c for c in chaps if c.docname not in {o.chapter.docname for o in outcomes}]
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         failed = _execute_all(project, chaps, todo, outcomes, keys, params, env, workers, out)
         if failed:
             return failed
@@ -488,8 +732,7 @@ def _execute_all(project: Path, chaps: list[Chapter], todo: list[Chapter], outco
     bar = tqdm(total=len(chaps), desc="chapters", unit="nb", file=out, initial=len(outcomes),
                disable=not chaps)
     if todo:
-        # spawn, not fork: a forked worker can inherit locks held by this process's threads (tqdm's monitor).
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        with worker_pool(workers) as pool:
             futures = [pool.submit(_execute, c, project, params, env) for c in todo]
             for future in cf.as_completed(futures):
                 outcome = future.result()
@@ -547,4 +790,10 @@ def cmd_build(args) -> int:
     from futurecity import config
 
     project = Path(args.project).resolve() if args.project else config.root()
-    return build(project, live=args.live, vintage=args.vintage, jobs=args.jobs, html=not args.no_html)
+    try:
+        return build(project, live=args.live, vintage=args.vintage, jobs=args.jobs, html=not args.no_html)
+    except (KeyboardInterrupt, Stopped) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"futurecity build: stopped ({signal.Signals(signum).name}); its workers were stopped and their "
+              "temporary files removed", file=sys.stderr)
+        return 128 + signum

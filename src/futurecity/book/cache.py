@@ -1,7 +1,8 @@
 """The execution cache: a chapter is executed again only when something it used changed content.
 
-A chapter's key, known before it runs (:func:`static_key`): its notebook, its parameters and the files of the
-``futurecity`` package it imports (:mod:`futurecity.book.imports`). What it read while it ran is logged
+A chapter's key, known before it runs (:func:`static_key`): its code cells (:func:`code_cells_digest`, not its
+prose: a markdown cell is not executed, and :func:`futurecity.book.build.refresh_prose` gives the executed copy the
+new text), its parameters and the files of the ``futurecity`` package it imports (:mod:`futurecity.book.imports`). What it read while it ran is logged
 (:mod:`futurecity.reads`) and checked on the next build (:func:`reads_still_valid`): each data source's file, as the
 same vintage resolves now, and that source's registry entry; each project table in ``data/``; its entries of the
 claims ledger. Keys hold hashes and paths relative to the project only, so the same content reached by another
@@ -19,7 +20,7 @@ from futurecity.claims import ledger
 from futurecity.data import store
 from futurecity.files import atomic_write, read_yaml, sha256_bytes, sha256_file
 
-FORMAT = 2
+FORMAT = 3
 
 
 def code_digest(project: Path, notebook: Path) -> dict[str, str]:
@@ -28,9 +29,18 @@ def code_digest(project: Path, notebook: Path) -> dict[str, str]:
     return {str(p.relative_to(project)): sha256_file(p) for p in imports.closure(imports.notebook_code(notebook), package)}
 
 
+def code_cells_digest(notebook: Path) -> str:
+    """The hash of what the kernel executes: each code cell's source and metadata (its tags say which cell takes
+    the parameters), in order, and the notebook's kernel. Markdown and raw cells are left out."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cells = [[c.get("source", ""), c.get("metadata", {})] for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    kernel = nb.get("metadata", {}).get("kernelspec", {})
+    return sha256_bytes(json.dumps({"cells": cells, "kernelspec": kernel}, sort_keys=True).encode())
+
+
 def static_key(notebook: Path, params: dict, project: Path) -> dict:
     """The inputs of a chapter known before it runs."""
-    return {"format": FORMAT, "notebook": sha256_file(notebook), "params": params,
+    return {"format": FORMAT, "code_cells": code_cells_digest(notebook), "params": params,
             "code": code_digest(project, notebook)}
 
 

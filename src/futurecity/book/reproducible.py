@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
-import multiprocessing as mp
 import os
 import random
 import sys
@@ -34,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from futurecity.book.build import Chapter, Outcome, _execute, chapters, inputs
+from futurecity.book.build import Chapter, Outcome, _execute, chapters, inputs, worker_pool
 from futurecity.book.chartdata import spec_title
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK
 
@@ -212,9 +211,8 @@ def check(project: Path, live: bool = False, vintage: str | None = None, jobs: i
     with tempfile.TemporaryDirectory(prefix="futurecity-reproducible-") as tmp:
         runs = _runs(chaps, Path(tmp))
         bar = tqdm(total=len(runs), desc="reproducible", unit="run", file=out, disable=not runs)
-        # spawn, not fork, as the build: a forked worker can inherit locks held by this process's threads.
-        with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs or os.cpu_count() or 1, len(runs) or 1)),
-                                    mp_context=mp.get_context("spawn")) as pool:
+        # the build's workers: spawned, ending with this process, stopped at once when it is stopped
+        with worker_pool(max(1, min(jobs or os.cpu_count() or 1, len(runs) or 1))) as pool:
             futures = {pool.submit(_execute, c, project, params, {**env, "PYTHONHASHSEED": str(seeds[run])}): run
                        for run, c in runs}
             for future in cf.as_completed(futures):

@@ -125,6 +125,18 @@ def _source_list(frames: Sequence[pd.DataFrame]) -> list[dict]:
     return out
 
 
+# Inside <script>, the HTML parser ends the script at "</script" and, after "<!--", at a "<script" then "</script>"
+# (the double-escaped state): a data string holding them stops the page's charts. In JSON these characters occur in
+# strings only, where \u003c, \u003e and \u0026 read as the same characters.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_safe(json_text: str) -> str:
+    """JSON text (``json.dumps``, ASCII) that can stand inside an HTML ``<script>`` element: ``<``, ``>`` and
+    ``&`` written as ``\\u003c``, ``\\u003e`` and ``\\u0026``; it parses to the same value."""
+    return json_text.translate(_SCRIPT_SAFE)
+
+
 def _figure_html(spec: dict) -> str:
     meta = spec.get("usermeta", {}).get("futurecity", {})
     payload = json.dumps(spec, sort_keys=True, separators=(",", ":"))
@@ -132,11 +144,11 @@ def _figure_html(spec: dict) -> str:
     desc = html.escape(accessible_name(meta.get("title", ""), meta.get("description", "")))
     caption = " ".join(html.escape(meta.get(k, "")) for k in ("description", "note") if meta.get(k))
     sources = html.escape(meta.get("sources", ""))
-    script_spec = payload.replace("</", "<\\/")
+    script_spec = script_safe(payload)
     title = meta.get("title", "")
     menu = f"Save the chart ({title}) as SVG or PNG" if title else "Save the chart as SVG or PNG"
-    options = json.dumps({**EMBED_OPTIONS, "downloadFileName": _download_name(title, el),
-                          "i18n": {"CLICK_TO_VIEW_ACTIONS": menu}}).replace("</", "<\\/")
+    options = script_safe(json.dumps({**EMBED_OPTIONS, "downloadFileName": _download_name(title, el),
+                                      "i18n": {"CLICK_TO_VIEW_ACTIONS": menu}}))
     return (
         f'<figure class="fc-figure">'
         f'<div id="{el}" class="fc-chart" role="figure" aria-label="{desc}"></div>'
