@@ -46,4 +46,5 @@ def test_exports_are_named_after_the_chart_and_its_menu_has_a_name():
     assert '"downloadFileName": "business-r-and-d-since-2010-by-region"' in page
     # the book's embed script (_static/futurecity-charts.js) gives the menu button this name; the browser tests
     # check it on the page
-    assert '"CLICK_TO_VIEW_ACTIONS": "Save the chart (Business R&D since 2010, by region) as SVG or PNG"' in page
+    # the options are JSON inside <script>, "&" written as \u0026 (theme.script_safe)
+    assert '"CLICK_TO_VIEW_ACTIONS": "Save the chart (Business R\\u0026D since 2010, by region) as SVG or PNG"' in page
