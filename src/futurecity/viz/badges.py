@@ -59,11 +59,12 @@ def _pick(mapping: dict, key: str) -> str:
     return f"{_lit(mapping)}[{key}]"
 
 
-def test_words(rule: dict, suffix: str = "") -> str:
+def test_words(rule: dict, suffix: str = "", short: bool = False) -> str:
     """The book's test of a claim, in a few words: ``test: above 0.5``, ``test: within ±3 points`` (a tolerance
     on a value in per cent or percentage points, ``suffix`` ``%`` or `` pp``, is in points)."""
     kind = rule["kind"]
-    unit = " points" if suffix.strip() in ("%", "pp") else ""
+    unit = ("" if not suffix.strip() in ("%", "pp") else " pt" if short
+            else " point" if rule.get("tolerance") == 1 else " points")
     words = {"greater_than": lambda r: f"above {r['threshold']:g}",
              "less_than": lambda r: f"below {r['threshold']:g}",
              "top_n": lambda r: f"in the top {r['n']}",
@@ -71,7 +72,7 @@ def test_words(rule: dict, suffix: str = "") -> str:
              "within": lambda r: f"within \u00b1{r['tolerance']:g}{unit}"}
     if kind not in words:
         raise ValueError(f"no badge words for rule kind {kind!r}")
-    return "test: " + words[kind](rule)
+    return ("" if short else "test: ") + words[kind](rule)
 
 
 def paper_format(paper: float, fmt: str) -> str:
@@ -102,7 +103,9 @@ def badge_calculations(claim: dict, value: str, start: str, end: str, fmt: str =
             f": {_lit(NO_VALUE)})")
     first = _lit(f"paper {format(paper, paper_format(paper, fmt))}{suffix} \u00b7 ") if paper is not None else "''"
     tail = _lit(f" \u00b7 {basis}" if basis else "")
-    test = _lit(" \u00b7 " + test_words(claim["rule"], suffix))
+    # on a phone's column the test in fewer words ("±1.5 pt"), so that the line fits
+    test = (f"({NARROW_EXPR} ? {_lit(' · ' + test_words(claim['rule'], suffix, short=True))} : "
+            f"{_lit(' · ' + test_words(claim['rule'], suffix))})")
     text = f"{first} + {here} + ({NARROW_EXPR} ? '' : {tail}) + {test}"
     verdict = f"{on_window} ? ({rules.verdict_expression(claim['rule'], value, paper)}) : {_lit(off)}"
     labels = {s: status.STYLES[s].label(s) for s in PILL_WIDTH}
