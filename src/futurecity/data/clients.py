@@ -292,16 +292,21 @@ def _through_api(http: HttpSession, src: Source, pattern: str) -> Answer | str:
     ext = "xls" if book.content.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
     return Answer(book.content, link, ext, {**details, "endpoint": "ONS API /v1/data"})
 
+def _api_else_page(http: HttpSession, src: Source, pattern: str, page) -> Answer:
+    """The workbook matching ``pattern`` through ONS's API; when that fails, ``page(http, src)`` (the dataset's
+    HTML page and its link), with the API's failure kept in the manifest."""
+    api = _through_api(http, src, pattern)
+    if isinstance(api, Answer):
+        return api
+    answer = page(http, src)
+    answer.details["current_endpoint_failed"] = api
+    return answer
+
 
 def fetch_berd_xlsx(http: HttpSession, src: Source, **_) -> Answer:
     """The spreadsheet of the dataset's current edition, found through ONS's API (its downloads); when that
     fails, the ONS dataset page (HTML) and the spreadsheet it links to, both URLs in the manifest."""
-    api = _through_api(http, src, r"\.xlsx$")
-    if isinstance(api, Answer):
-        return api
-    answer = _berd_page_xlsx(http, src)
-    answer.details["current_endpoint_failed"] = api
-    return answer
+    return _api_else_page(http, src, r"\.xlsx$", _berd_page_xlsx)
 
 
 def _berd_page_xlsx(http: HttpSession, src: Source) -> Answer:
@@ -362,12 +367,7 @@ def fetch_berd_release(http: HttpSession, src: Source, **_) -> Answer:
     current edition and then its earlier versions (newest first) whose file name matches the registry's
     ``link``; when that fails, the ONS dataset page of the editions (HTML), then the first .xls/.xlsx link whose
     file name or text matches ``link``. The URLs asked go into the manifest."""
-    api = _through_api(http, src, src.live.link)
-    if isinstance(api, Answer):
-        return api
-    answer = _berd_page_release(http, src)
-    answer.details["current_endpoint_failed"] = api
-    return answer
+    return _api_else_page(http, src, src.live.link, _berd_page_release)
 
 
 def _berd_page_release(http: HttpSession, src: Source) -> Answer:
