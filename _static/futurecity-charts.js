@@ -217,13 +217,13 @@
       lastWidth = avail;
       var pass = 0;
       function step(clamped) {
-        var over = svgWidth(el) - avail;
-        if (pass++ >= PASSES || Math.abs(over) < 1 || (clamped && over < 0)) {
+        var over = svgWidth(el) - avail;  // fitted: no wider than the column, less than a pixel narrower
+        if (pass++ >= PASSES || (over <= 0 && over > -1) || (clamped && over < 0)) {
           describe(el, spec);
           el.setAttribute('data-fitted', String(avail));
           return view;
         }
-        delta -= over;
+        delta -= over > 0 ? Math.ceil(over) : Math.floor(-over) * -1;  // whole pixels, never past the column
         return resize(avail).then(step);
       }
       busy = busy.then(function () {

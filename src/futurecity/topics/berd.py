@@ -511,7 +511,9 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
                                  suffix=" pp" if c["measure"]["kind"] == "berd_region_gap" else "%",
                                  basis=BASIS[c["measure"].get("prices", "nominal")], off=_off(c, last))
               for row, c in enumerate(shown)]
-    notes = "\n".join(line for line in (basis_line(shown), why_no_verdict(shown, last)) if line) if shown else ""
+    # each note in lines short enough for a 320 px phone's column at the badges' font
+    notes = "\n".join("\n".join(labels.lines(" ".join(note.split()), NOTE_CHARS))
+                      for note in (basis_line(shown), why_no_verdict(shown, last)) if note) if shown else ""
     if notes:
         layers.append(alt.Chart().transform_filter(
             f"datum.panel == 'product group' && datum.series == '{TOTAL}' && datum.year == {end}")
@@ -648,6 +650,8 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
 
 # --- vintages side by side: two releases of the same tables, and the pounds approximated from shares of GDP ---
 
+NOTE_CHARS = 40  # the longest line of the notes under the badges, characters
+LEVEL_HEIGHT = 170  # the vintages chart's line, pixels
 SHORT_NAMES = {SOURCE: "2017 release", EARLIER_RELEASE: "2014 release", SHARES_SOURCE: "share of GDP x GDP"}
 LIVE_SHARES = "ONS time series (2022 method)"  # what the shares source holds when pulled live
 
@@ -770,7 +774,7 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
                alt.Tooltip("difference:Q", title=f"Difference from the {reference}, %", format="+.2f")]
     total = compared[(compared["series"] == TOTAL) & (compared["vintage"] != reference)].dropna(subset=["difference"])
     x = alt.X("year:O", title=None)
-    y = alt.Y("difference:Q", title=None, axis=badges.y_axis(format="+.1f"))
+    y = alt.Y("difference:Q", title=None, axis=badges.y_axis(format="+.1f"))  # plots start where the bars' do
     lines = alt.Chart().mark_line(point=True).encode(x=x, y=y, color=colour, tooltip=tooltip).properties(
         name="berd_vintage_levels")
     zero = alt.Chart().transform_aggregate(n="count()").transform_calculate(zero="0").mark_rule(
@@ -779,14 +783,23 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
     # the axis's end), in the palette's text variants
     label_fill = alt.Fill("vintage:N", scale=alt.Scale(domain=others, range=text_colours(colours.values())),
                           legend=None)
-    wrapped = {n: "\n".join(labels.lines(n, 12)) for n in others}  # short lines: a phone's column has room
-    ends = [alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
-            .transform_filter("datum.year == datum.last_year")
+    wrapped = {n: "\n".join(labels.lines(n, 12)) for n in others}
+    last = (alt.Chart().transform_joinaggregate(last_year="max(year)", groupby=["vintage"])
+            .transform_filter("datum.year == datum.last_year"))
+    ends = [last.transform_filter(f"!{badges.NARROW_EXPR}")
             .transform_calculate(label=f"{json.dumps(wrapped, ensure_ascii=False)}[datum.vintage]")
             .mark_text(align="left", baseline="middle", dx=8, fontSize=11, fontWeight="bold", lineBreak="\n")
-            .encode(x=x, y=y, text="label:N", fill=label_fill).properties(name="berd_vintage_ends")]
+            .encode(x=x, y=y, text="label:N", fill=label_fill).properties(name="berd_vintage_ends"),
+            # on a phone's column the plot needs the room right of it: the names go in a key under the years, at the
+            # column's left edge
+            last.transform_filter(badges.NARROW_EXPR)
+            .transform_calculate(key_y=f"{json.dumps({n: LEVEL_HEIGHT + 44 + 15 * i for i, n in enumerate(others)})}"
+                                       "[datum.vintage]", label="'\u2014 ' + datum.vintage")
+            .mark_text(align="left", baseline="middle", x=-badges.COLUMN.extent, fontSize=11, fontWeight="bold")
+            .encode(y=alt.Y("key_y:Q", scale=None), text="label:N", fill=label_fill)
+            .properties(name="berd_vintage_ends_key")]
     level = alt.layer(zero, lines, *ends, data=total).properties(
-        width=WIDTH, height=170,
+        width=WIDTH, height=LEVEL_HEIGHT,
         title=alt.Title(["All business R&D, % difference", f"from the {reference} (dashed, 0)"], anchor="start",
                         fontSize=12))
     at = compared[(compared["vintage"] == earlier) & (compared["year"] == year)]
@@ -810,7 +823,9 @@ def revision_figure(compared: pd.DataFrame, inputs: Inputs):
     columns = {"vintage": "vintage", "panel": "grouping", "series": "series", "year": "year",
                "gbp_m": "business_rd_gbp_million", "difference": "difference_from_reference_percent"}
     return figure(
-        alt.vconcat(level, *bars, spacing=14).resolve_scale(color="shared"),
+        # one column, each plot starting after its own axis (the line's end labels need the room on a phone)
+        alt.concat(level, *bars, columns=1, spacing=14, align="none").resolve_scale(color="shared")
+        .add_params(badges.width_param()),
         title=title,
         csv=[("berd_vintage_levels_0_marks", columns, {"view": "all business R&D by year"}),
              ("berd_vintage_differences_marks", columns, {"view": f"by product group in {year}"}),
