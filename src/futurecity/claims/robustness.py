@@ -191,24 +191,57 @@ def chapter_sentence(results: list[dict], chapter: int) -> str | None:
             f"{_named(top, words=True)}, and the least robust {'is' if len(low) == 1 else 'are'} {_named(low)}.")
 
 
-def contrast(result: dict) -> str | None:
-    """A sentence where the verdict on the paper's choices and most other specifications disagree: reproduced on
-    the paper's choices but failing in most others, or differing on them but holding in most others; None
-    otherwise."""
+def _others(result: dict) -> tuple[int, int] | None:
+    """(specifications other than the paper's with a value, those in which the rule holds); None when the claim
+    has no verdict on the paper's choices or no other specification has a value."""
     rob = result.get("robustness")
     if not rob or result["status"] not in (rules.REPRODUCED, rules.DIFFERS):
         return None
     others = [s for i, s in enumerate(rob["specifications"])
               if i != rob["paper_specification"] and s["holds"] is not None]
-    if not others:
-        return None
-    held = sum(s["holds"] for s in others)
-    if result["status"] == rules.REPRODUCED and held < len(others) / 2:
-        return (f"{result['id']} ({result['label']}) is reproduced on the paper's own choices, but the rule fails in "
-                f"{len(others) - held} of the {len(others)} other specifications with data: the verdict rests on "
-                "the paper's choices.")
-    if result["status"] == rules.DIFFERS and held > len(others) / 2:
-        return (f"{result['id']} ({result['label']}) differs on the paper's own choices, yet the rule holds in "
-                f"{held} of the {len(others)} other specifications with data: the paper's claim stands on most "
-                "other defensible choices.")
-    return None
+    return (len(others), sum(s["holds"] for s in others)) if others else None
+
+
+def disagrees(result: dict) -> bool:
+    """Whether most other specifications with a value contradict the verdict on the paper's own choices:
+    reproduced there but failing in more than half of the others, or differing there but holding in more than
+    half."""
+    found = _others(result)
+    if found is None:
+        return False
+    n, held = found
+    return held < n / 2 if result["status"] == rules.REPRODUCED else held > n / 2
+
+
+def contrast(result: dict) -> str | None:
+    """A sentence where the verdict on the paper's choices and most other specifications disagree
+    (:func:`disagrees`), None otherwise."""
+    return contrasts([result], result["chapter"])
+
+
+def contrasts(results: list[dict], chapter: int) -> str | None:
+    """One sentence per kind of disagreement (:func:`disagrees`) among the chapter's claims: those reproduced on
+    the paper's choices but failing in most others, and those differing on them but holding in most others;
+    None when there is none."""
+    rows = [r for r in results if r["chapter"] == chapter and disagrees(r)]
+    said = []
+    for status in (rules.REPRODUCED, rules.DIFFERS):
+        group = [r for r in rows if r["status"] == status]
+        if not group:
+            continue
+        names = [f"{r['id']} ({r['label']})" for r in group]
+        named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        counts = []
+        for r in group:
+            n, held = _others(r)
+            counts.append(f"{n - held if status == rules.REPRODUCED else held} of {n}")
+        many = len(group) > 1
+        if status == rules.REPRODUCED:
+            said.append(f"{named} {'are' if many else 'is'} reproduced on the paper's own choices, but the rule fails "
+                        f"in most other specifications with data ({', '.join(counts)}): "
+                        f"{'these verdicts rest' if many else 'the verdict rests'} on the paper's choices.")
+        else:
+            said.append(f"{named} {'differ' if many else 'differs'} on the paper's own choices, yet the rule holds "
+                        f"in most other specifications with data ({', '.join(counts)}): the paper's claim stands on "
+                        "most other defensible choices.")
+    return " ".join(said) or None
