@@ -28,6 +28,7 @@ sorted by value, for a specification-curve chart; :func:`holds_words`, :func:`ch
 from __future__ import annotations
 
 import itertools
+import math
 
 import pandas as pd
 
@@ -72,7 +73,7 @@ def _setting(claim: dict, chosen: dict) -> tuple[dict, object, object]:
 
 def value(claim: dict, chosen: dict, inputs: Inputs) -> float | None:
     """The claim's measure under one specification, at the ledger's digits; None where the data read do not hold
-    it (years outside them, a series not pulled)."""
+    it (years outside them, a series not pulled, a cell the publisher suppressed)."""
     if claim.get("measure") is None or not rules.judges(claim["rule"]):
         return None
     m = measures.get(claim["measure"]["kind"])
@@ -82,9 +83,10 @@ def value(claim: dict, chosen: dict, inputs: Inputs) -> float | None:
             end = m.latest_year(inputs, params)
         if start is not None and start >= end:
             return None
-        return round(m.compute(inputs, params, start, end), rules.DIGITS)
+        found = m.compute(inputs, params, start, end)
     except (NeedsLiveData, NotCovered):
         return None
+    return round(found, rules.DIGITS) if math.isfinite(found) else None  # NaN: a value the publisher withheld
 
 
 def holds(claim: dict, found: float | None) -> bool | None:
