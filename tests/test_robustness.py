@@ -323,3 +323,14 @@ def test_the_scoreboard_gives_each_claims_robustness_beside_its_status(results):
         assert html.escape(robustness.chapter_sentence(ch.results, chapter)) in words
         said = robustness.contrasts(ch.results, chapter)
         assert said is None or html.escape(said) in words
+
+
+def test_chapter_6s_execution_is_keyed_on_every_source_its_specifications_read(project_root, raw_ledger):
+    """The multiverse is computed once per build, in chapter 6, whose cached execution is invalidated by a change
+    to any data a specification read: its key names the sources that only other choices read."""
+    key = project_root / "_build" / "executed" / "chapters" / "06-conclusion.inputs.json"
+    if not key.is_file():
+        pytest.fail(f"{key} is not built: run `make book` first")
+    text = key.read_text(encoding="utf-8")
+    for source in ("us_ces_nsa", "boe_millennium", "berd_release_2014", "bres_fulltime_sections"):
+        assert f'"{source}"' in text, source
