@@ -120,6 +120,33 @@ def us_manufacturing_share() -> pd.Series:
     return (means["MANEMP"] / means["PAYEMS"] * 100).rename("manufacturing_share")
 
 
+# --- world/us_ces_manufacturing_nonfarm_nsa_monthly_1939_2019.csv: the same shares not seasonally adjusted ------
+
+CES_NSA_FILE = "world/us_ces_manufacturing_nonfarm_nsa_monthly_1939_2019.csv"
+
+
+def us_manufacturing_share_nsa() -> pd.Series:
+    """Annual mean of the unadjusted manufacturing count (CEU3000000001) over that of all nonfarm (PAYNSA) x 100,
+    complete calendar years only (the file's columns carry the vintage after an underscore)."""
+    df = pd.read_csv(snapshots() / CES_NSA_FILE)
+    df.columns = [c.split("_")[0] if c != "observation_date" else c for c in df.columns]
+    dates = pd.to_datetime(df["observation_date"])
+    df = df.assign(year=dates.dt.year).dropna(subset=["CEU3000000001", "PAYNSA"])
+    full = df.groupby("year")["CEU3000000001"].count()
+    means = df[df["year"].isin(full[full == 12].index)].groupby("year")[["CEU3000000001", "PAYNSA"]].mean()
+    return means["CEU3000000001"] / means["PAYNSA"] * 100
+
+
+def us_share_change(start: int, end, seasonally_adjusted: bool = True) -> float | None:
+    """Change (points) of the US manufacturing share from start to end ('latest': the last complete year); None
+    when the series lacks either year."""
+    share = us_manufacturing_share() if seasonally_adjusted else us_manufacturing_share_nsa()
+    end = int(share.index.max()) if end == "latest" else end
+    if start not in share.index or end not in share.index:
+        return None
+    return float(share[end] - share[start])
+
+
 # --- uk/bres_employment_nuts2_sic2digit_2015_2021.csv -----------------------------------------------------------
 
 BRES_FILE = "uk/bres_employment_nuts2_sic2digit_2015_2021.csv"
@@ -175,6 +202,57 @@ def bres_worst_rank(codes, start: int, end: int, sector: str = "manufacturing") 
     ranks = bres_region_ranks(start, end, sector)
     return int(max(ranks[c] for c in codes))
 
+
+
+# --- uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv (the employment file names the same areas' codes) --
+
+BRES_SECTIONS_FILE = "uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv"
+
+
+@cache
+def bres_sections() -> pd.DataFrame:
+    """Full-time employees by NUTS2 area name, SIC section and year, each area's NUTS1 region (the first three
+    characters of the NUTS2 code the employment file gives the same name)."""
+    df = pd.read_csv(snapshots() / BRES_SECTIONS_FILE)
+    names = bres()[["GEOGRAPHY_NAME", "GEOGRAPHY_CODE"]].drop_duplicates().set_index("GEOGRAPHY_NAME")
+    code = df["GEOGRAPHY_NAME"].map(names["GEOGRAPHY_CODE"])
+    if code.isna().any():
+        raise KeyError(f"areas without a code: {sorted(set(df.loc[code.isna(), 'GEOGRAPHY_NAME']))}")
+    return df.assign(REGION=code.str[:3])
+
+
+def bres_measure_totals(measure: str, sector: str) -> pd.DataFrame:
+    """Counts by year (rows) and geography (columns: NUTS1 codes and 'K03000001', Great Britain) of 'employment'
+    (the division file) or 'full-time employees' (the section file), for 'manufacturing' or 'all'."""
+    if measure == "employment":
+        rows, year, count = _bres_rows(sector), "DATE", "COUNT"
+    elif measure == "full-time employees":
+        rows, year, count = bres_sections(), "DATE", "COUNT"
+        if sector == "manufacturing":
+            rows = rows[rows["SIC_SECTION_NAME"] == "Manufacturing"]
+        elif sector != "all":
+            raise ValueError(f"unknown sector {sector!r}")
+    else:
+        raise ValueError(f"unknown measure {measure!r}")
+    regions = rows.groupby([year, "REGION"])[count].sum().unstack("REGION")
+    return regions.assign(K03000001=regions.sum(axis=1))
+
+
+def bres_measure_growth(measure: str, sector: str, geography: str, start: int, end: int) -> float | None:
+    """Growth (%) of a geography's count from start to end; None when the file lacks either year."""
+    totals = bres_measure_totals(measure, sector)
+    if start not in totals.index or end not in totals.index:
+        return None
+    return growth(totals.loc[start, geography], totals.loc[end, geography])
+
+
+def bres_measure_worst_rank(measure: str, sector: str, codes, start: int, end: int) -> int | None:
+    """The worst growth rank (1 = fastest, ties sharing the best) of the given regions among the NUTS1 regions."""
+    totals = bres_measure_totals(measure, sector).drop(columns="K03000001")
+    if start not in totals.index or end not in totals.index:
+        return None
+    ranks = ((totals.loc[end] / totals.loc[start] - 1) * 100).rank(ascending=False, method="min")
+    return int(max(ranks[c] for c in codes))
 
 
 # --- uk/bres_gb_fulltime_employees_sic5digit_2009_2021.csv ----------------------------------------------------
@@ -433,6 +511,12 @@ def to_real_with(cash: pd.Series, base_year: int, deflator: str = "ybgb", releas
     return cash * d[base_year] / cash.index.map(d).astype(float)
 
 
+def release_years(release: int = 2017) -> tuple[int, int]:
+    """The first and last year of a release's Table 1 total."""
+    total = release_row(release, "1", cdid="DLBX").dropna()
+    return int(total.index.min()), int(total.index.max())
+
+
 def release_growth(start: int, end: int, base_year: int = 2022, release: int = 2017,
                    deflator: str = "ybgb") -> pd.DataFrame:
     """Growth (%) start -> end, nominal and real (by the deflator named, at base_year prices), for each series and
@@ -573,6 +657,16 @@ def trade_min_deficit_share(start: int, end: int) -> float:
         years, deficits = deficit_years(wdi_country_series(code), start, end)
         shares.append(deficits / years)
     return min(shares)
+
+
+def trade_min_deficit_share_with(start: int, end, uk: str = "WDI") -> float | None:
+    """C4-3 with the UK's series from WDI or the Bank of England ('BoE'): the smaller share of years start..end in
+    deficit; ``end`` 'latest' is the last year both series hold; None when a series lacks start or end."""
+    pair = [boe_trade_balance_pct() if uk == "BoE" else wdi_country_series("GBR"), wdi_country_series("USA")]
+    end = min(int(x.index.max()) for x in pair) if end == "latest" else end
+    if any(start not in x.index or end not in x.index for x in pair):
+        return None
+    return min(d / n for n, d in (deficit_years(x, start, end) for x in pair))
 
 
 # --- uk/census2011_workplace_pop_msoa_sic_sections.csv + uk/census_lookup_la2023_to_pua63_centreforcities.csv ---

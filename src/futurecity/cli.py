@@ -251,22 +251,27 @@ def cmd_pull(args) -> int:
 
 def cmd_claims(args) -> int:
     """``futurecity claims [--json]``: every claim of the ledger evaluated (every topic is loaded, so every
-    measure is registered), as a table or as JSON. A claim that needs live data is listed with the reason and
-    the pull that brings it. Data that cannot be read (a missing or changed snapshot, an unknown vintage) stop
-    the command with exit 2."""
+    measure is registered), with its robustness over the specifications of its choices
+    (:mod:`futurecity.claims.robustness`), as a table or as JSON. A claim that needs live data is listed with the
+    reason and the pull that brings it. Data that cannot be read (a missing or changed snapshot, an unknown
+    vintage) stop the command with exit 2."""
     from futurecity import topics
-    from futurecity.claims import evaluate
+    from futurecity.claims import evaluate, ledger, robustness
     from futurecity.claims.measures import Inputs
 
     topics.load_all()
-    results = evaluate.evaluate(Inputs(vintage=args.vintage, live=args.live))
+    inputs = Inputs(vintage=args.vintage, live=args.live)
+    claims = ledger.ledger()
+    results = robustness.attach(evaluate.evaluate(inputs, claims=claims), claims, inputs)
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
         return EXIT_OK
     print(text_table([{"id": r["id"], "status": r["status"],
                        "paper": "" if r["paper_value"] is None else f"{r['paper_value']:g}",
                        "value": "" if r["value"] is None else f"{r['value']:g}", "unit": r["unit"][:40],
-                       "vintage": r["vintage"] or "-"} for r in results]))
+                       "vintage": r["vintage"] or "-",
+                       "rule holds in": (f"{r['robustness']['holds']}/{r['robustness']['judged']}"
+                                         if r["robustness"]["judged"] else "-")} for r in results]))
     needs = [r for r in results if r["status"] == "needs live data"]
     if needs:
         print("\nNeeds live data:")

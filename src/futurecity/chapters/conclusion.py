@@ -1,9 +1,11 @@
 """Chapter 6, Conclusion: claim C6-1 (manufacturing jobs since the German industry 4.0 report) on the long BRES
-series of full-time employees, with BRES employment beside it; the scoreboard of every claim of the ledger; and
-what newer data say about each claim."""
+series of full-time employees, with BRES employment beside it; the scoreboard of every claim of the ledger, with
+each claim's robustness over the specifications of its choices (computed here, once per build); and what newer
+data say about each claim."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -11,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from futurecity import config
 from futurecity.chapters.common import Chapter, claim_facts, claim_key, parameters
-from futurecity.claims import evaluate, ledger, newer, rules
+from futurecity.claims import evaluate, ledger, newer, robustness, rules
 from futurecity.facts import Fact, constant
 from futurecity.topics import fulltime, load_all
 from futurecity.viz import tables, verdict
@@ -113,6 +115,19 @@ def status_counts(results: list[dict]) -> dict[str, Fact]:
     return out
 
 
+def robustness_counts(results: list[dict]) -> dict[str, Fact]:
+    """``n_claims_robust`` (claims with analytic choices), ``n_specifications`` (the specifications of their
+    choices) and ``n_specifications_judged`` (those with a value on the data read)."""
+    robs = [r["robustness"] for r in results if r["robustness"]["specifications"][0]["choices"]]
+    return {
+        "n_claims_robust": Fact(len(robs), "claims with analytic choices besides the paper's"),
+        "n_specifications": Fact(sum(len(x["specifications"]) for x in robs),
+                                 "specifications of the claims' choices, every combination of their options"),
+        "n_specifications_judged": Fact(sum(x["judged"] for x in robs),
+                                        "specifications with a value on the data read"),
+    }
+
+
 def moved(value: float) -> str:
     """A growth rate in words: ``grew by 1.2%``, ``fell by 2.7%``, ``did not change`` (to one decimal)."""
     if round(value, 1) == 0:
@@ -141,7 +156,8 @@ class Conclusion(Chapter):
     def __post_init__(self):
         load_all()  # every topic's measures, so the scoreboard evaluates every claim of the ledger
         self.claims = ledger.chapter_claims()
-        self.results = evaluate.evaluate(self.inputs, claims=self.claims)
+        self.results = robustness.attach(evaluate.evaluate(self.inputs, claims=self.claims), self.claims,
+                                         self.inputs)
         self.sections = claim_sections(self.results)
         self.newer = newer.newer_table(self.results, self.claims, self.inputs)
         self.later = [r for r in self.newer if newer.has_newer(r)]
@@ -162,6 +178,7 @@ class Conclusion(Chapter):
             "n_later": Fact(len(self.later), "number of claims whose data hold years after the claim's window"),
             "n_chapters_with_claims": constant(len({r["chapter"] for r in self.results}),
                                                "number of chapters whose claims this book checks"),
+            **robustness_counts(self.results),
         }
 
     def href(self, result: dict) -> str:
@@ -192,10 +209,21 @@ class Conclusion(Chapter):
     def scoreboard(self):
         """Every claim of the ledger: the paper's value, the value recomputed here, the data read, status, and a
         link to the section that computes it."""
-        return tables.claims_table(self.results, None, links=self.href,
+        return tables.claims_table(self.results, None, links=self.href, robust=True,
                                    link_text=lambda r: self.sections[r["id"]].title, caption=(
             "Every claim of the paper: the paper's value, the value recomputed here, the data it was computed "
-            "from, the status under the claim's rule, and the section of the book that computes it"))
+            "from, the status under the claim's rule, in how many specifications of its choices the rule holds, "
+            "and the section of the book that computes it"))
+
+    def robustness_words(self) -> tables.Html:
+        """One paragraph per chapter with claims: its most and least robust claims, and each claim whose verdict
+        on the paper's own choices most other specifications contradict."""
+        paragraphs = []
+        for chapter in sorted({r["chapter"] for r in self.results}):
+            said = [robustness.chapter_sentence(self.results, chapter), robustness.contrasts(self.results, chapter)]
+            if any(said):
+                paragraphs.append(" ".join(x for x in said if x))
+        return tables.Html("".join(f'<p class="fc-robustness-words">{html.escape(p)}</p>' for p in paragraphs))
 
     def newer_table(self):
         """The claims whose data hold years after the paper's window: the measure on both windows, and the

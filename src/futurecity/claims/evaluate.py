@@ -66,7 +66,7 @@ def evaluate_claim(claim: dict, inputs: Inputs) -> dict:
     start, end = claim["window"]["start"], claim["window"]["end"]
     try:
         if end == ledger.LATEST:
-            end = m.latest(inputs)
+            end = m.latest_year(inputs, params)
         value = round(m.compute(inputs, params, start, end), rules.DIGITS)
     except NeedsLiveData as exc:
         out.update(status=rules.NEEDS_LIVE, needs=exc.source,

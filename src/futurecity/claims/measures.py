@@ -5,7 +5,10 @@ A topic registers a measure with the decorator::
     @measure("bres_growth", sources=("bres_employment",))
     def growth(inputs: Inputs, params: dict, start: int, end: int) -> float: ...
 
-``params`` is the ledger's ``measure`` mapping (minus ``kind``); ``start`` and ``end`` the claim's window. A
+``params`` is the ledger's ``measure`` mapping (minus ``kind``), and for a specification of the claim's multiverse
+(:mod:`futurecity.claims.robustness`) the options it chooses as well: a measure reads each choice as a keyword
+parameter (``params.get("release", 2017)``), its default the paper's own option; ``start`` and ``end`` are the
+claim's window. A
 measure raises :class:`futurecity.errors.NotCovered` when the data read do not hold the window, and
 :class:`futurecity.errors.DataUnavailable` when a source cannot be read. ``note(inputs)``, when given, adds a
 sentence to the claim's note (for example the product groups a classification left out).
@@ -16,6 +19,7 @@ a chapter, and a cache of derived tables that topics fill by key.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,14 +35,23 @@ class Measure:
     compute: Callable[[Inputs, dict, int, int], float]
     sources: tuple[str, ...]
     note: Callable[[Inputs], str] | None = None
-    latest: Callable[[Inputs], int] | None = None  # the latest complete year, for windows ending 'latest'
+    latest: Callable[..., int] | None = None  # the latest complete year, for windows ending 'latest'
+
+    def latest_year(self, inputs: Inputs, params: dict | None = None) -> int:
+        """The latest complete year of the data the measure reads with ``params`` (a topic's ``latest`` takes
+        ``(inputs)`` or ``(inputs, params)``: a choice of series can end in another year)."""
+        if self.latest is None:
+            raise ValueError(f"measure {self.kind!r} has no latest year: a window ending 'latest' needs one")
+        if len(inspect.signature(self.latest).parameters) > 1:
+            return int(self.latest(inputs, dict(params or {})))
+        return int(self.latest(inputs))
 
 
 MEASURES: dict[str, Measure] = {}
 
 
 def measure(kind: str, *, sources: tuple[str, ...], note: Callable[[Inputs], str] | None = None,
-            latest: Callable[[Inputs], int] | None = None):
+            latest: Callable[..., int] | None = None):
     """Register the decorated function as measure ``kind`` (see the module's docstring)."""
     def register(compute):
         if kind in MEASURES and MEASURES[kind].compute.__qualname__ != compute.__qualname__:

@@ -34,6 +34,7 @@ import pandas as pd
 from futurecity import reads
 from futurecity.claims import rules
 from futurecity.claims.measures import Inputs, measure, require_years
+from futurecity.errors import NotCovered
 from futurecity.facts import Fact, constant, fact
 from futurecity.topics.tables import first_last, growth_between
 from futurecity.viz import badges, labels
@@ -291,18 +292,40 @@ def chart_table_of(inputs: Inputs) -> pd.DataFrame:
 
 # --- measures for the claims ledger -------------------------------------------------------------------------
 
-def _priced(inputs: Inputs, frame: pd.DataFrame, prices: str, start: int, end: int) -> tuple[pd.DataFrame, str]:
+RELEASES = {2017: SOURCE, 2014: EARLIER_RELEASE}  # a claim's choice of release -> its source
+DEFLATOR_CHOICES = ("GDP deflator", "the release's own")  # YBGB, or the release's current over constant prices
+
+
+def release_source(p: dict) -> str:
+    """The source of the release a measure's parameters name (``p['release']``, the claims' 2017 by default)."""
+    release = int(p.get("release", 2017))
+    if release not in RELEASES:
+        raise ValueError(f"no BERD release {release}; the ledger can choose {sorted(RELEASES)}")
+    return RELEASES[release]
+
+
+def _priced(inputs: Inputs, frame: pd.DataFrame, prices: str, start: int, end: int, source: str = SOURCE,
+            deflator: str = DEFLATOR_CHOICES[0]) -> tuple[pd.DataFrame, str]:
     """``frame`` checked to hold both years, and the column to read: cash, or real at the deflator's own
-    reference year (growth does not depend on the base year)."""
-    require_years(frame, SOURCE, start, end)
+    reference year (growth does not depend on the base year), by the GDP deflator or by the deflator the
+    release ``source`` implies (:func:`release_deflator`)."""
+    require_years(frame, source, start, end)
     if prices == "nominal":
         return frame, "gbp_m"
-    deflator = inputs.frame(DEFLATOR_SOURCE)
-    return real(frame, deflator, reference_year(deflator)), "real_gbp_m"
+    if deflator == DEFLATOR_CHOICES[0]:
+        index = inputs.frame(DEFLATOR_SOURCE)
+        return real(frame, index, reference_year(index)), "real_gbp_m"
+    if deflator != DEFLATOR_CHOICES[1]:
+        raise ValueError(f"unknown deflator {deflator!r}; expected one of {list(DEFLATOR_CHOICES)}")
+    own = release_deflator(inputs.frame(source))
+    if start not in own.index or end not in own.index:
+        raise NotCovered(source, int(own.index.min()), int(own.index.max()), start, end)
+    return frame.assign(real_gbp_m=frame["gbp_m"] / frame["year"].map(own) * 100), "real_gbp_m"
 
 
-def _region_growth(inputs: Inputs, prices: str, start: int, end: int) -> pd.Series:
-    frame, column = _priced(inputs, regions_of(inputs), prices, start, end)
+def _region_growth(inputs: Inputs, prices: str, start: int, end: int, source: str = SOURCE,
+                   deflator: str = DEFLATOR_CHOICES[0]) -> pd.Series:
+    frame, column = _priced(inputs, regions_of(inputs, source), prices, start, end, source, deflator)
     return growth(frame, start, end, "geography_name", column).set_index("geography_name")["growth"]
 
 
@@ -317,30 +340,38 @@ SOURCES = (SOURCE,)
 
 @measure("berd_growth", sources=(*SOURCES, DEFLATOR_SOURCE), note=_unclassified)
 def measure_growth(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """Growth (%) of a UK BERD series (``p['series']``) in ``p['prices']`` (nominal or real)."""
-    frame, column = _priced(inputs, uk_series_of(inputs), p.get("prices", "nominal"), start, end)
+    """Growth (%) of a UK BERD series (``p['series']``) in ``p['prices']`` (nominal or real, by ``p['deflator']``),
+    in the release ``p['release']`` (the claims' 2017 by default)."""
+    source = release_source(p)
+    frame, column = _priced(inputs, uk_series_of(inputs, source), p.get("prices", "nominal"), start, end, source,
+                            p.get("deflator", DEFLATOR_CHOICES[0]))
     return float(growth(frame, start, end, "series", column).set_index("series").loc[p["series"], "growth"])
 
 
 @measure("berd_share_change", sources=SOURCES, note=_unclassified)
 def measure_share_change(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """Change (percentage points) of a UK BERD series as a share of UK GDP."""
-    frame = uk_series_of(inputs)
-    require_years(frame, SOURCE, start, end)
+    """Change (percentage points) of a UK BERD series as a share of UK GDP, in the release ``p['release']``."""
+    source = release_source(p)
+    frame = uk_series_of(inputs, source)
+    require_years(frame, source, start, end)
     share = frame[frame["series"] == p["series"]].set_index("year")["share_of_gdp"]
     return float(share[end] - share[start])
 
 
 @measure("berd_region_growth", sources=(*SOURCES, DEFLATOR_SOURCE))
 def measure_region_growth(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """Growth (%) of one region's BERD in ``p['prices']``."""
-    return float(_region_growth(inputs, p.get("prices", "nominal"), start, end)[p["geography"]])
+    """Growth (%) of one region's BERD in ``p['prices']``, in the release ``p['release']``."""
+    rates = _region_growth(inputs, p.get("prices", "nominal"), start, end, release_source(p),
+                           p.get("deflator", DEFLATOR_CHOICES[0]))
+    return float(rates[p["geography"]])
 
 
 @measure("berd_region_gap", sources=(*SOURCES, DEFLATOR_SOURCE))
 def measure_region_gap(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """A region's BERD growth minus the fastest growth among ``p['versus']`` (percentage points)."""
-    rates = _region_growth(inputs, p.get("prices", "nominal"), start, end)
+    """A region's BERD growth minus the fastest growth among ``p['versus']`` (percentage points), in the release
+    ``p['release']``."""
+    rates = _region_growth(inputs, p.get("prices", "nominal"), start, end, release_source(p),
+                           p.get("deflator", DEFLATOR_CHOICES[0]))
     return float(rates[p["geography"]] - rates[list(p["versus"])].max())
 
 

@@ -27,6 +27,9 @@ from futurecity.viz.embed import fold_years, wide_by_year
 from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure
 
 SOURCE = "bres_employment"
+FULLTIME_SOURCE = "bres_fulltime_sections"  # full-time employees by SIC section and NUTS2 area (named, not coded)
+MEASURES = {"employment": SOURCE, "full-time employees": FULLTIME_SOURCE}  # a claim's measure -> its source
+MANUFACTURING_SECTION = "Manufacturing"  # SIC 2007 section C, divisions 10-33, by its name in the section file
 MANUFACTURING_DIVISIONS = range(10, 34)  # SIC 2007 divisions 10-33 = section C, manufacturing
 SECTORS = ("manufacturing", "all")
 GREAT_BRITAIN = ("K03000001", "Great Britain")  # GSS code of Great Britain
@@ -77,9 +80,32 @@ def sector_totals(bres: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def totals(inputs: Inputs) -> pd.DataFrame:
-    """:func:`sector_totals` of the BRES frame of ``inputs``, computed once per inputs."""
-    return inputs.derived("bres.totals", lambda: sector_totals(inputs.frame(SOURCE)))
+def coded_sections(sections: pd.DataFrame, coded: pd.DataFrame) -> pd.DataFrame:
+    """The full-time file by SIC section (``bres_fulltime_sections``, NUTS2 areas by name) in the columns
+    :func:`sector_totals` reads: each area's NUTS2 code taken from ``coded`` (the employment file, which names and
+    codes the same areas), manufacturing as the section of that name (``industry_code`` '10' stands for it, any
+    other section ''). Raises ValueError for an area the employment file does not name."""
+    codes = coded.drop_duplicates("geography_name").set_index("geography_name")["geography_code"]
+    unknown = sorted(set(sections["geography_name"]) - set(codes.index))
+    if unknown:
+        raise ValueError(f"BRES full-time areas the employment file does not name: {unknown}")
+    manufacturing = sections["industry_name"].astype("string").str.strip() == MANUFACTURING_SECTION
+    out = pd.DataFrame({"year": sections["year"], "geography_code": sections["geography_name"].map(codes),
+                        "industry_code": manufacturing.map({True: str(min(MANUFACTURING_DIVISIONS)), False: ""}),
+                        "value": sections["value"]})
+    out.attrs.update(sections.attrs)
+    return out
+
+
+def totals(inputs: Inputs, measure: str = "employment") -> pd.DataFrame:
+    """:func:`sector_totals` of the BRES frame of ``inputs`` for ``measure`` ('employment', or 'full-time
+    employees' from the file by SIC section), computed once per inputs."""
+    if measure == "employment":
+        return inputs.derived("bres.totals", lambda: sector_totals(inputs.frame(SOURCE)))
+    if measure not in MEASURES:
+        raise ValueError(f"unknown BRES measure {measure!r}; expected one of {sorted(MEASURES)}")
+    return inputs.derived("bres.totals.fulltime", lambda: sector_totals(
+        coded_sections(inputs.frame(FULLTIME_SOURCE), inputs.frame(SOURCE))))
 
 
 years = first_last
@@ -118,22 +144,26 @@ def worst_rank(growth_table: pd.DataFrame, geography_codes: list[str], sector: s
 
 # --- measures for the claims ledger -------------------------------------------------------------------------
 
-def _growth_table(inputs: Inputs, start: int, end: int) -> pd.DataFrame:
-    table = totals(inputs)
-    require_years(table, SOURCE, start, end)
-    return growth(table, start, end)
+def _growth_table(inputs: Inputs, start: int, end: int, measure: str = "employment") -> pd.DataFrame:
+    table = totals(inputs, measure)
+    require_years(table, MEASURES[measure], start, end)
+    return inputs.derived(f"bres.growth.{measure}.{start}.{end}", lambda: growth(table, start, end))
 
 
 @measure("bres_growth", sources=(SOURCE,))
 def measure_growth(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """Growth (%) of employment in ``p['sector']`` in ``p['geography']`` (GB or a NUTS1 code)."""
-    return growth_of(_growth_table(inputs, start, end), p["geography"], p["sector"])
+    """Growth (%) of ``p['measure']`` (employment by default, or full-time employees) in ``p['sector']`` in
+    ``p['geography']`` (GB or a NUTS1 code)."""
+    return growth_of(_growth_table(inputs, start, end, p.get("measure", "employment")), p["geography"],
+                     p["sector"])
 
 
 @measure("bres_worst_rank", sources=(SOURCE,))
 def measure_worst_rank(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """The worse rank of ``p['geographies']`` among regions by growth of ``p['sector']`` employment."""
-    return float(worst_rank(_growth_table(inputs, start, end), p["geographies"], p["sector"]))
+    """The worse rank of ``p['geographies']`` among regions by growth of ``p['sector']`` in ``p['measure']``
+    (employment by default, or full-time employees)."""
+    table = _growth_table(inputs, start, end, p.get("measure", "employment"))
+    return float(worst_rank(table, p["geographies"], p["sector"]))
 
 
 # --- the facts a chapter quotes ----------------------------------------------------------------------------

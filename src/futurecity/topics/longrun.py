@@ -33,6 +33,10 @@ US_SERIES = "US: manufacturing, % of nonfarm payroll employment"
 COLUMNS = ["year", "series", "value", "unit", "jobs"]
 MAX_SMOOTHING = 15
 UK_SOURCE, US_SOURCE = "owid_sectors", "fred_manufacturing"
+US_NSA_SOURCE = "us_ces_nsa"  # the same two CES series not seasonally adjusted (ALFRED vintage), one choice of C4-2
+# C4-2's choice of series -> (source, manufacturing series, all nonfarm series)
+US_SERIES_CHOICES = {"seasonally adjusted": (US_SOURCE, "MANEMP", "PAYEMS"),
+                     "not seasonally adjusted": (US_NSA_SOURCE, "CEU3000000001", "PAYNSA")}
 US_BENCHMARK_YEAR = 1953  # a post-war high point of the US series, the comparison chapter 1 makes
 
 
@@ -59,11 +63,13 @@ def uk_industry_share(src: pd.DataFrame) -> pd.DataFrame:
                  jobs=counts["industry"] / 1e6)
 
 
-def us_manufacturing_share(src: pd.DataFrame) -> pd.DataFrame:
+def us_manufacturing_share(src: pd.DataFrame, manufacturing: str = "MANEMP", total: str = "PAYEMS") -> pd.DataFrame:
     """US manufacturing payroll jobs as a per cent of total nonfarm payroll jobs: the annual average of the monthly
-    MANEMP divided by the annual average of the monthly PAYEMS (``src``, source ``fred_manufacturing``), for
-    calendar years with all twelve months."""
-    monthly = src.pivot(index="date", columns="series", values="value")[["MANEMP", "PAYEMS"]]
+    MANEMP divided by the annual average of the monthly PAYEMS (``src``, source ``fred_manufacturing``; or the
+    series named, e.g. the unadjusted CEU3000000001 and PAYNSA of ``us_ces_nsa``), for calendar years with all
+    twelve months."""
+    monthly = src.pivot(index="date", columns="series", values="value")[[manufacturing, total]]
+    monthly = monthly.rename(columns={manufacturing: "MANEMP", total: "PAYEMS"})
     by_year = monthly.groupby(monthly.index.year)
     complete = by_year.count().min(axis=1) == 12
     annual = by_year.mean()[complete]
@@ -292,28 +298,41 @@ def longrun_figure(chart: alt.TopLevelMixin, uk: pd.DataFrame, us: pd.DataFrame,
 
 # --- measures for the claims of chapter 4: the change of a share between two years ------------------------------
 
-def _change(inputs: Inputs, series: str, source: str, start: int, end: int) -> float:
-    own = series_of(shares(inputs), series)
+def us_series_of(inputs: Inputs, choice: str = "seasonally adjusted") -> pd.DataFrame:
+    """The US series of C4-2's ``choice`` of data ('seasonally adjusted': FRED, the chapter's series; 'not
+    seasonally adjusted': the unadjusted CES series), computed once per inputs."""
+    if choice not in US_SERIES_CHOICES:
+        raise ValueError(f"unknown US series {choice!r}; expected one of {sorted(US_SERIES_CHOICES)}")
+    if choice == "seasonally adjusted":
+        return series_of(shares(inputs), US_SERIES)
+    source, manufacturing, total = US_SERIES_CHOICES[choice]
+    return inputs.derived(f"longrun.us.{choice}", lambda: us_manufacturing_share(
+        inputs.frame(source), manufacturing, total))
+
+
+def _change(own: pd.DataFrame, source: str, start: int, end: int) -> float:
     require_years(own, source, start, end)
     value = own.set_index("year")["value"]
     return float(value[end] - value[start])
 
 
-def _last_us_year(inputs: Inputs) -> int:
-    """The latest complete year of the US series (the series keeps complete years only)."""
-    return int(series_of(shares(inputs), US_SERIES)["year"].max())
+def _last_us_year(inputs: Inputs, p: dict | None = None) -> int:
+    """The latest complete year of the US series of ``p['series']`` (the series keeps complete years only)."""
+    return int(us_series_of(inputs, (p or {}).get("series", "seasonally adjusted"))["year"].max())
 
 
 @measure("uk_industry_share_change", sources=(UK_SOURCE, US_SOURCE))
 def uk_share_change(inputs: Inputs, p: dict, start: int, end: int) -> float:
     """Change (percentage points) of the UK's broad-industry share of employment from ``start`` to ``end``."""
-    return _change(inputs, UK_SERIES, UK_SOURCE, start, end)
+    return _change(series_of(shares(inputs), UK_SERIES), UK_SOURCE, start, end)
 
 
 @measure("us_manufacturing_share_change", sources=(UK_SOURCE, US_SOURCE), latest=_last_us_year)
 def us_share_change(inputs: Inputs, p: dict, start: int, end: int) -> float:
-    """Change (percentage points) of US manufacturing's share of nonfarm payroll jobs from ``start`` to ``end``."""
-    return _change(inputs, US_SERIES, US_SOURCE, start, end)
+    """Change (percentage points) of US manufacturing's share of nonfarm payroll jobs from ``start`` to ``end``, on
+    ``p['series']`` ('seasonally adjusted' by default, or 'not seasonally adjusted')."""
+    choice = p.get("series", "seasonally adjusted")
+    return _change(us_series_of(inputs, choice), US_SERIES_CHOICES[choice][0], start, end)
 
 
 def decline_facts(inputs: Inputs, uk_window: dict, us_window: dict) -> dict[str, Fact]:

@@ -10,13 +10,14 @@ def growth_between(frame: pd.DataFrame, by: list[str], start: int, end: int, col
     """Growth (per cent) of ``column`` from ``start`` to ``end`` for each combination of the ``by`` columns.
 
     Columns: ``by``, start, end, value_start, value_end, growth. Raises ``ValueError`` naming the years present
-    when either year is missing.
+    when either year is missing. A value missing in a year (a suppressed cell) stays missing, so its growth is
+    NaN, never a growth from zero.
     """
     present = set(frame["year"])
     missing = [y for y in (start, end) if y not in present]
     if missing:
         raise ValueError(f"{what} has no year {missing}; years present: {min(present)}-{max(present)}")
-    wide = frame.pivot_table(index=by, columns="year", values=column, aggfunc="sum")
+    wide = frame.groupby([*by, "year"])[column].sum(min_count=1).unstack("year")
     out = pd.DataFrame({"value_start": wide[start], "value_end": wide[end]}).reset_index()
     out.insert(len(by), "start", start)
     out.insert(len(by) + 1, "end", end)

@@ -113,18 +113,33 @@ def _wdi(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 # --- the measure of C4-3 -------------------------------------------------------------------------------------
 
-def _latest(inputs: Inputs) -> int:
-    """The last year both WDI series hold."""
-    return common_years(_wdi(inputs))[1]
+UK_SERIES_CHOICES = {"WDI": "GBR", "Bank of England": "BOE"}  # C4-3's choice of UK series -> its key in series()
+
+
+def _pair(inputs: Inputs, uk_series: str = "WDI") -> dict[str, tuple[str, pd.DataFrame]]:
+    """The two series C4-3 compares, each with its source id: the UK's (WDI, or the Bank of England's long
+    series) and the US's (WDI)."""
+    if uk_series not in UK_SERIES_CHOICES:
+        raise ValueError(f"unknown UK series {uk_series!r}; expected one of {sorted(UK_SERIES_CHOICES)}")
+    found = series(inputs)
+    uk = UK_SERIES_CHOICES[uk_series]
+    return {"UK": (WDI_SOURCES.get(uk, BOE_SOURCE), found[uk]), "US": (WDI_SOURCES["USA"], found["USA"])}
+
+
+def _latest(inputs: Inputs, p: dict | None = None) -> int:
+    """The last year both series hold (both WDI series unless ``p['uk_series']`` names the Bank of England's)."""
+    pair = _pair(inputs, (p or {}).get("uk_series", "WDI"))
+    return common_years({k: frame for k, (_, frame) in pair.items()})[1]
 
 
 @measure("trade_deficit_share_min", sources=tuple(WDI_SOURCES.values()), latest=_latest)
 def deficit_share_min(inputs: Inputs, p: dict, start: int, end: int) -> float:
     """The smaller of the UK's and the US's shares (0 to 1) of the years ``start`` to ``end`` with a negative
-    external balance on goods and services (WDI); NotCovered when a country's series lacks either year."""
+    external balance on goods and services (WDI, or for the UK ``p['uk_series']``, the Bank of England's);
+    NotCovered when a country's series lacks either year."""
     shares = []
-    for code, frame in _wdi(inputs).items():
-        require_years(frame, WDI_SOURCES[code], start, end)
+    for source, frame in _pair(inputs, p.get("uk_series", "WDI")).values():
+        require_years(frame, source, start, end)
         shares.append(deficit_count(frame, start, end)["share"])
     return float(min(shares))
 

@@ -12,11 +12,12 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from futurecity.claims import evaluate, newer
+from futurecity.claims import evaluate, newer, robustness
 
 COLUMNS = {"About": "about", "Paper": "paper", "Recomputed": "recomputed", "Unit": "unit", "Paper's years": "years",
            "Vintage": "vintage", "Status": "status"}  # column -> its cells' class (fc-col-<name>)
 VINTAGE = "Data read"  # the vintage column's heading: the publisher and release the value was computed from
+ROBUSTNESS = "Robustness"  # the robustness column's heading: in how many specifications the claim's rule holds
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,23 @@ def card_table(header: str, rows: list[tuple[str, list[tuple[str, str, str]]]], 
                 f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
+def robustness_cell(result: dict) -> str:
+    """The robustness of a claim beside its status: "the rule holds in 14 of 18 specifications", with the share
+    as ``data-share`` (empty where no specification has data) for sorting."""
+    rob = result.get("robustness")
+    found = robustness.share(rob) if rob else None
+    share = "" if found is None else f"{found:.4f}"
+    return f'<span class="fc-robustness" data-share="{share}">{html.escape(robustness.holds_words(result))}</span>'
+
+
 def claims_table(results: list[dict], chapter: int | None, caption: str = "",
                  links: Callable[[dict], str] | None = None,
-                 link_text: Callable[[dict], str] | None = None) -> Html:
+                 link_text: Callable[[dict], str] | None = None, robust: bool = False) -> Html:
     """The evaluated claims of ``chapter`` (every chapter when None; from
     :func:`futurecity.claims.evaluate.evaluate`) as the book's claims table, the data read named as a reader
-    knows them (:func:`futurecity.claims.newer.reader_vintage`); with ``links`` (a claim's result -> the URL of
+    knows them (:func:`futurecity.claims.newer.reader_vintage`); with ``robust`` (results carrying their
+    ``robustness``, :func:`futurecity.claims.robustness.attach`), a column beside the status says in how many
+    specifications the rule holds (:func:`robustness_cell`); with ``links`` (a claim's result -> the URL of
     the section that computes it), a last column "Computed in" links each claim to that section, named by
     ``link_text`` (a claim's result -> the section's title; by default its chapter and section number)."""
     frame = evaluate.chapter_table(results, chapter)
@@ -69,6 +81,8 @@ def claims_table(results: list[dict], chapter: int | None, caption: str = "",
             text = newer.reader_vintage(r) if col == "Vintage" else str(row[col])
             cells.append((VINTAGE if col == "Vintage" else col, name,
                           status_badge(text) if col == "Status" else html.escape(text)))
+        if robust:
+            cells.append((ROBUSTNESS, "robustness", robustness_cell(r)))
         if links is not None:
             words = link_text(r) if link_text else f"chapter {r['chapter']}, section {r['section']}"
             cells.append(("Computed in", "link", f'<a href="{html.escape(links(r))}">{html.escape(words)}</a>'))
