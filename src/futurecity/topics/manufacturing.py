@@ -157,8 +157,8 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
     ``_share_last`` and ``ind_<p>_change`` (industry's share of employment). Shared: ``mfg_turn_n`` and
     ``mfg_turn_names`` (countries whose share fell, then rose), ``mfg_rising_n`` (share up over the last five
     years), ``mfg_eased_n`` (last five years' change above the five before), ``mfg_countries_n``,
-    ``mfg_coverage`` (each country's years), ``ind_first`` / ``ind_last``, ``ind_fell_n``, ``ind_direction``, ``mfg_vintage`` and
-    ``ind_vintage``."""
+    ``mfg_coverage`` (each country's years), ``ind_first`` / ``ind_last``, ``ind_fell_n``, ``ind_direction``
+    (where industry's share of jobs ended lower and where higher), ``mfg_vintage`` and ``ind_vintage``."""
     found = series(inputs)
     out_frame, jobs = found[OUTPUT], found[JOBS]
     ind = reshoring(out_frame)
