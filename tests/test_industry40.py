@@ -6,6 +6,7 @@ facts the prose quotes, and the claim as the engine and the command line evaluat
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -156,6 +157,36 @@ def test_chapter2_facts_match_the_oracles(ch2):
         sum(r["jobs"] for r in low if r["p"] < 0.3) / sum(r["jobs"] for r in low) * 100, abs=1e-9)
     assert ch2.facts["auto_high_share"].sources == ("frey_osborne",)
     assert ch2.facts["mfg_uk_recent"].sources == ("wdi_manufacturing_va",)
+
+
+def _named_in(part: str, name: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", part) is not None
+
+
+def test_chapter2_says_where_industrys_share_of_jobs_ended_lower_and_where_higher(ch2):
+    """The sentence after the five countries' shares of jobs in industry names every country whose share ended
+    below its first year's among the lower and every other among the higher, each once: computed here from the
+    World Bank file with the oracle (the sentence once listed China among the lower and left Germany and Japan
+    out)."""
+    text = ch2.facts["ind_direction"].value
+    lower_part, _, higher_part = text.partition("higher")
+    for code, name in manufacturing.COUNTRIES.items():
+        jobs = oracles.wdi_share("industry_jobs", code)
+        ended_lower = jobs.iloc[-1] < jobs.iloc[0]
+        assert _named_in(lower_part if ended_lower else higher_part, name), (name, ended_lower, text)
+        assert not _named_in(higher_part if ended_lower else lower_part, name), (name, ended_lower, text)
+    assert ch2.facts["ind_direction"].sources == ("wdi_industry_employment",)
+
+
+def test_the_direction_sentence_sorts_countries_by_the_sign_of_their_change():
+    """The case the issue found: China higher, the other four lower; and a sentence with no country higher."""
+    wrong_before = {"UK": -1.0, "US": -2.0, "Germany": -3.0, "Japan": -4.0, "China": 5.0}  # made-up changes
+    assert manufacturing.direction_text(wrong_before) == ("lower at the end than at the start in the UK, the US, "
+                                                          "Germany and Japan, and higher in China")
+    assert manufacturing.direction_text({"UK": -1.0, "US": -0.5}) == ("lower at the end than at the start in the "
+                                                                      "UK and the US")
+    assert manufacturing.direction_text({"China": 0.1, "Japan": 0.0}) == ("higher at the end than at the start in "
+                                                                          "China, and unchanged in Japan")
 
 
 def test_chapter2_evaluates_only_its_own_claim(ch2):

@@ -151,3 +151,61 @@ def test_the_patterns_catch_what_the_issue_quoted():
         assert hits, sentence
     assert re.search(r"(?<![\w-])wdi_trade_balance_gbr(?![\w-])", "wdi_trade_balance_gbr: WDI release of 2019")
     assert "wdi_trade_balance_gbr" in _source_ids()
+
+
+# --- the chapters paraphrase the paper: no long run of its own words -----------------------------------------
+
+PAPER = PROJECT.parent / "shared" / "paper" / "industry40-future-city.txt"
+RUN = 12  # consecutive words of the paper that make a quotation rather than a paraphrase
+ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")  # {cite:p}`key`, {glue:text}`name:.1f`: not words of the prose
+
+
+def _words(text: str) -> list[str]:
+    """Words compared case-folded, with typographic quotes, dashes and markup set aside."""
+    text = ROLE.sub(" ", text).replace("\u2019", "'").replace("\u2018", "'")
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.casefold())
+
+
+def _runs(words: list[str], n: int = RUN) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def quoted_runs(prose: str, paper: str, n: int = RUN) -> list[str]:
+    """Each run of ``n`` or more words of ``prose`` that is also in ``paper``, as text (overlapping runs joined)."""
+    words, theirs = _words(prose), _runs(_words(paper), n)
+    hits = [i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) in theirs]
+    found, start, end = [], None, None
+    for i in hits:
+        if start is not None and i <= end:
+            end = i + n
+            continue
+        if start is not None:
+            found.append(" ".join(words[start:end]))
+        start, end = i, i + n
+    if start is not None:
+        found.append(" ".join(words[start:end]))
+    return found
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_the_prose_does_not_copy_the_paper(name):
+    """No run of twelve or more consecutive words of the paper in a chapter's prose (its markdown cells): the
+    chapters say the argument in their own words."""
+    import nbformat
+
+    nb = nbformat.read(PROJECT / "chapters" / f"{name}.ipynb", as_version=4)
+    prose = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    paper = PAPER.read_text(encoding="utf-8")
+    assert not quoted_runs(prose, paper), quoted_runs(prose, paper)
+
+
+def test_a_copied_sentence_is_caught():
+    """The check can fail: a sentence of the paper's section 5, copied, is found; a paraphrase of it is not."""
+    paper = PAPER.read_text(encoding="utf-8")
+    copied = ("As the authors put it, the most important example of new and greener consumer technology is thus "
+              "being delivered in existing plants.")
+    assert quoted_runs(copied, paper) == ["the most important example of new and greener consumer technology is "
+                                          "thus being delivered in existing plants"]
+    assert not quoted_runs("The greenest new consumer product of the day is being made in old factories.", paper)
+    assert quoted_runs("{cite:t}`x` " + "one two three four five six seven eight nine ten eleven twelve",
+                       "One two three four five six seven eight nine ten eleven twelve.")

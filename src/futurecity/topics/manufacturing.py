@@ -123,6 +123,21 @@ def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def direction_text(changes: dict[str, float]) -> str:
+    """Which countries' share ended lower than it started and which higher, from each country's change (last
+    year minus first): 'lower at the end than at the start in the UK, the US, Germany and Japan, and higher in
+    China'. Every country is named once, in the order given; a share that did not move is 'unchanged'."""
+    named = {"UK": "the UK", "US": "the US"}
+    lower = [named.get(n, n) for n, c in changes.items() if c < 0]
+    higher = [named.get(n, n) for n, c in changes.items() if c > 0]
+    same = [named.get(n, n) for n, c in changes.items() if c == 0]
+    compared = " at the end than at the start"
+    parts = ([f"lower{compared} in {_names(lower)}"] if lower else []) + (
+        [f"higher{'' if lower else compared} in {_names(higher)}"] if higher else []) + (
+        [f"unchanged in {_names(same)}"] if same else [])
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+
+
 def coverage_text(frame: pd.DataFrame) -> str:
     """'UK 1990–2017, US 1997–2016, ...': each country's years (with gaps noted)."""
     parts = []
@@ -144,8 +159,8 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
     ``_share_last`` and ``ind_<p>_change`` (industry's share of employment). Shared: ``mfg_turn_n`` and
     ``mfg_turn_names`` (countries whose share fell, then rose), ``mfg_rising_n`` (share up over the last five
     years), ``mfg_eased_n`` (last five years' change above the five before), ``mfg_countries_n``,
-    ``mfg_coverage`` (each country's years), ``ind_first`` / ``ind_last``, ``ind_fell_n``, ``mfg_vintage`` and
-    ``ind_vintage``."""
+    ``mfg_coverage`` (each country's years), ``ind_first`` / ``ind_last``, ``ind_fell_n``, ``ind_direction``
+    (where industry's share of jobs ended lower and where higher), ``mfg_vintage`` and ``ind_vintage``."""
     found = series(inputs)
     out_frame, jobs = found[OUTPUT], found[JOBS]
     ind = reshoring(out_frame)
@@ -201,6 +216,10 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
         "ind_rose_names": fact(_names([COUNTRIES[c] for c, s in ind_changes.items() if s.iloc[-1] > s.iloc[0]]),
                                "countries whose industry share of employment was higher in the last year than the "
                                "first", jobs),
+        "ind_direction": fact(direction_text({COUNTRIES[c]: float(s.iloc[-1] - s.iloc[0])
+                                              for c, s in ind_changes.items()}),
+                              "where industry's share of employment ended lower than it started and where higher "
+                              "(each country's last year against its first)", jobs),
         "ind_fell_n": fact(sum(int(s.iloc[-1] < s.iloc[0]) for s in ind_changes.values()),
                            "countries whose industry share of employment was lower in the last year than the "
                            "first", jobs),
