@@ -203,6 +203,35 @@ def bres_fulltime_growth(start: int, end: int, sector: str = "manufacturing") ->
     totals = bres_fulltime_totals(sector)
     return growth(totals[start], totals[end])
 
+
+# --- uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv -----------------------------------------------
+
+BRES_SECTIONS_FILE = "uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv"
+
+
+@cache
+def bres_sections() -> pd.DataFrame:
+    """Full-time employees by SIC section and NUTS2 area of Great Britain (no GB row: areas only)."""
+    return pd.read_csv(snapshots() / BRES_SECTIONS_FILE)
+
+
+def bres_sections_gb(sector: str = "manufacturing") -> pd.Series:
+    """Great Britain's full-time employees by year, summed over the file's areas: 'manufacturing' (the section
+    named Manufacturing, SIC 10-33) or 'all' (every section the file holds)."""
+    df = bres_sections()
+    if sector == "manufacturing":
+        df = df[df["SIC_SECTION_NAME"] == "Manufacturing"]
+    elif sector != "all":
+        raise ValueError(f"unknown sector {sector!r}")
+    return df.groupby("DATE")["COUNT"].sum()
+
+
+def bres_sections_gap(sector: str = "manufacturing") -> pd.Series:
+    """Per common year, the section file's GB total against the 5-digit full-time file's, % of the latter."""
+    new, old = bres_sections_gb(sector), bres_fulltime_totals(sector)
+    common = sorted(set(new.index) & set(old.index))
+    return pd.Series({y: (new[y] / old[y] - 1) * 100 for y in common})
+
 # --- uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv ---------------------------------------------------
 
 GDP_FILE = "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv"

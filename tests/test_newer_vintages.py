@@ -1,0 +1,128 @@
+"""The newer vintages pinned in December 2026, each against an independent plain-pandas reading of its file
+(tests/oracles.py), with the traps their provenance names: BRES full-time employees by section (C6-1's newest
+window, used only once its GB totals agree with the file C6-1 reads), and what chapter 6 says about each claim on
+the newest vintage."""
+
+from __future__ import annotations
+
+import pytest
+
+import oracles
+from futurecity.claims import ledger, measures, newer, rules
+from futurecity.claims.measures import Inputs
+from futurecity.errors import NotCovered
+
+
+@pytest.fixture(scope="module")
+def ch6():
+    from futurecity.chapters import conclusion
+
+    return conclusion.open()
+
+
+# --- BRES full-time employees by SIC section, 2015-2022 ---------------------------------------------------------
+
+def test_section_totals_are_the_sums_of_the_areas():
+    from futurecity.topics import fulltime
+
+    table = fulltime.sections(Inputs())
+    for sector in ("manufacturing", "all"):
+        got = table[table["sector"] == sector].set_index("year")["value"]
+        expected = oracles.bres_sections_gb(sector)
+        assert list(got.index) == list(expected.index)
+        assert got.to_numpy() == pytest.approx(expected.to_numpy())
+    assert oracles.bres_sections()["GEOGRAPHY_NAME"].nunique() == 40  # the NUTS2 areas of GB, no total row
+
+
+def test_gb_totals_agree_with_the_file_c61_reads_before_they_are_used(ch6):
+    from futurecity.topics import fulltime
+
+    gap = oracles.bres_sections_gap()
+    assert list(gap.index) == list(range(2015, int(oracles.bres_fulltime().DATE.max()) + 1))
+    assert ch6.facts["ft_sec_gap"].value == pytest.approx(gap.abs().max())
+    assert ch6.facts["ft_sec_common_last"].value == int(gap.index.max())
+    assert gap.abs().max() <= fulltime.AGREE  # the check the measure makes, made here independently
+
+
+def test_a_newer_file_that_disagrees_is_refused():
+    """Raise one year's manufacturing count of the section file by 5%: it no longer agrees, and C6-1's newest
+    window is not computed from it."""
+    from futurecity.data import store
+    from futurecity.topics import fulltime
+
+    frame = store.load(fulltime.SECTIONS)
+    frame.loc[(frame["year"] == 2018) & (frame["industry_name"] == "Manufacturing"), "value"] *= 1.05
+    inputs = Inputs(frames={fulltime.SECTIONS: frame, fulltime.SOURCE: store.load(fulltime.SOURCE)})
+    with pytest.raises(ValueError, match="2018"):
+        measures.get("bres_fulltime_section_growth").compute(inputs, {"sector": "manufacturing"}, 2015, 2022)
+
+
+def test_the_section_measure_supersedes_c61s_and_keeps_its_verdict(ch6):
+    assert measures.newest("bres_fulltime_growth").kind == "bres_fulltime_section_growth"
+    assert measures.newest("bres_growth").kind == "bres_growth"  # no newer vintage: the measure itself
+    c61 = next(r for r in ch6.results if r["id"] == "C6-1")
+    # the verdict stays on the ledger's window and file
+    assert c61["window"] == {"start": 2011, "end": 2019}
+    assert c61["value"] == pytest.approx(oracles.bres_fulltime_growth(2011, 2019), abs=1e-4)
+    with pytest.raises(NotCovered):  # the newer file starts after the break, in 2015
+        measures.get("bres_fulltime_section_growth").compute(Inputs(), {"sector": "manufacturing"}, 2011, 2022)
+
+
+def test_c61_newest_window_on_the_newest_vintage(ch6):
+    row = next(r for r in ch6.newer if r["id"] == "C6-1")
+    sec = oracles.bres_sections_gb()
+    first, last = int(sec.index.min()), int(sec.index.max())
+    assert (row["newest_start"], row["newest_end"]) == (first, last)
+    assert row["newest_value"] == pytest.approx(oracles.growth(sec[first], sec[last]), abs=1e-4)
+    assert row["paper_value"] == pytest.approx(oracles.bres_fulltime_growth(2011, 2019), abs=1e-4)
+    assert row["newest_sources"] == ["bres_fulltime_sections"] and row["newest_vintage_label"]
+    assert "2024" in row["newest_reader_vintage"] and "paper's years:" in row["reader_vintage"]
+    f = ch6.facts
+    assert f["ft_sec_newest"].value == pytest.approx(row["newest_value"], abs=1e-4)
+    assert f["ft_sec_last_count"].value == pytest.approx(sec[last] / 1e6)
+
+
+# --- C6-1 on the eight years from the working group's final report ----------------------------------------------
+
+def test_c61_from_the_final_report_2013_to_2021(ch6):
+    f = ch6.facts
+    assert (f["c61_report"].value, f["c61_report_end"].value) == (2013, 2021)
+    assert f["ft_report_window"].value == pytest.approx(oracles.bres_fulltime_growth(2013, 2021))
+    totals = oracles.bres_fulltime_totals()
+    assert f["ft_report_start_count"].value == pytest.approx(totals[2013] / 1e6)
+    assert f["ft_report_end_count"].value == pytest.approx(totals[2021] / 1e6)
+    rule = ledger.definition("C6-1")["rule"]
+    inside = abs(oracles.bres_fulltime_growth(2013, 2021) - ledger.definition("C6-1")["paper_value"]) \
+        <= rule["tolerance"]
+    assert f["c61_report_words"].value.startswith("within" if inside else "outside")
+    # both windows cross the series break
+    assert 2013 < f["c61_break"].value <= 2021 and 2011 < f["c61_break"].value <= 2019
+
+
+# --- what newer data say: one true sentence per claim ------------------------------------------------------------
+
+def test_each_claim_with_newer_years_says_whether_its_rule_still_holds(ch6):
+    claims = {c["id"]: c for c in ledger.ledger()}
+    assert ch6.later
+    for r in ch6.later:
+        c = claims[r["id"]]
+        rule, paper = c["rule"], c["paper_value"]
+        then = rules.apply_rule(rule, r["paper_value"], paper) == rules.REPRODUCED
+        now = rules.apply_rule(rule, r["newest_value"], paper) == rules.REPRODUCED
+        words = r["rule_words"]
+        assert words in r["change"] and f"{r['newest_start']}\u2013{r['newest_end']}" in words
+        assert rules.describe_rule(rule) in words
+        if now:
+            assert ("still holds" if then else "holds on") in words and "not hold" not in words, words
+        else:
+            assert ("no longer holds" if then else "does not hold") in words, words
+
+
+@pytest.mark.parametrize("then,now,phrase", [(True, True, "still holds"), (True, False, "no longer holds"),
+                                             (False, True, "though not on the paper's years"),
+                                             (False, False, "either")])
+def test_rule_words_follow_the_values(then, now, phrase):
+    claim = {"rule": {"kind": "within", "tolerance": 1}, "paper_value": 0}
+    row = {"paper_value": 0.5 if then else 3.0, "newest_value": -0.5 if now else -3.0,
+           "newest_start": 2015, "newest_end": 2022}
+    assert phrase in newer.rule_words(row, claim)
