@@ -670,6 +670,47 @@ def districts_in_no_city_2011() -> list[str]:
     return sorted(p[p.isna()].index)
 
 
+# --- uk/census2021_ts060_industry88_ltla_ew.csv (+ the PUA lookup): cities in 2021, residence basis -----------
+# By the authority's CODE through the lookup's own rows (all 331 codes of 2021-22 are there), not by name through
+# the project's bridge as the package does. The category's "Code" column is a running number: the division is
+# the label's first two characters; "Does not apply" is not a job.
+
+CENSUS_2021_FILE = "uk/census2021_ts060_industry88_ltla_ew.csv"
+
+
+@cache
+def census_2021_la() -> pd.DataFrame:
+    """Per 2021 authority code: residents in employment in manufacturing (labels 10-33) and in all jobs."""
+    df = pd.read_csv(snapshots() / CENSUS_2021_FILE)
+    label = df["Industry (current) (88 categories)"]
+    df = df[label != "Does not apply"]
+    head = df["Industry (current) (88 categories)"].str[:2]
+    manuf = head.str.isdigit() & head.where(head.str.isdigit(), "0").astype(int).between(10, 33)
+    df = df.assign(manufacturing=df["Observation"].where(manuf, 0))
+    return df.groupby("Lower Tier Local Authorities Code")[["manufacturing", "Observation"]].sum().rename(
+        columns={"Observation": "all"})
+
+
+def city_manufacturing_2021() -> pd.DataFrame:
+    """Per city: manufacturing and all residents in employment (2021) and share (%)."""
+    lookup = pd.read_csv(snapshots() / PUA_LOOKUP_FILE, dtype=str)
+    pua = lookup.set_index("LA Code")["PUA"].str.strip().replace(":", np.nan)
+    la = census_2021_la()
+    missing = sorted(set(la.index) - set(pua.index))
+    if missing:
+        raise KeyError(f"2021 authority codes the lookup does not hold: {missing}")
+    d = la.join(pua.rename("city")).dropna(subset=["city"])
+    out = d.groupby("city")[["manufacturing", "all"]].sum()
+    out["share"] = out["manufacturing"] / out["all"] * 100
+    return out
+
+
+def england_wales_manufacturing_2021() -> float:
+    """Manufacturing share (%) of residents in employment in England and Wales, 2021."""
+    la = census_2021_la()
+    return float(la["manufacturing"].sum() / la["all"].sum() * 100)
+
+
 # --- world/forbes_global2000_2022.csv + world/fortune500_hq_hifld.csv (+ data/forbes_country_evidence.csv,
 # --- data/platform_firms.csv): where the largest firms' value sits and where US headquarters are (chapter 3) ----
 

@@ -126,3 +126,69 @@ def test_rule_words_follow_the_values(then, now, phrase):
     row = {"paper_value": 0.5 if then else 3.0, "newest_value": -0.5 if now else -3.0,
            "newest_start": 2015, "newest_end": 2022}
     assert phrase in newer.rule_words(row, claim)
+
+
+# --- Census 2021 TS060 by city (residence basis): Figure 1's newest point ----------------------------------------
+
+def _ts060_raw() -> bytes:
+    return (oracles.snapshots() / oracles.CENSUS_2021_FILE).read_bytes()
+
+
+def test_ts060_divisions_come_from_the_labels_not_the_running_code():
+    from futurecity.data.parsers.files import census_ts060_csv
+
+    frame = census_ts060_csv(_ts060_raw())
+    raw = oracles.pd.read_csv(oracles.snapshots() / oracles.CENSUS_2021_FILE)
+    codes = dict(zip(raw["Industry (current) (88 categories)"], raw["Industry (current) (88 categories) Code"]))
+    food = frame[frame["industry_name"] == "10 Manufacture of food products"]
+    assert set(food["division"]) == {"10"} and codes["10 Manufacture of food products"] != 10  # the trap
+    merged = frame[frame["industry_name"].str.startswith("41 ")]
+    assert set(merged["division"]) == {"41-43"}  # SIC 41-43 are one category
+    assert frame.loc[frame["industry_name"] == "Does not apply", "division"].isna().all()
+    manuf = sorted(set(frame.loc[frame["division"].str.fullmatch(r"\d{2}").fillna(False)
+                                 & frame["division"].astype("string").between("10", "33"), "division"]))
+    assert manuf == [f"{d}" for d in range(10, 34)]  # 24 categories
+
+
+def test_ts060_refuses_a_category_with_no_division_in_its_label():
+    from futurecity.data.parsers.files import census_ts060_csv
+    from futurecity.errors import ParseError
+
+    broken = _ts060_raw().replace(b"10 Manufacture of food products", b"Manufacture of food products")
+    with pytest.raises(ParseError, match="no SIC division"):
+        census_ts060_csv(broken)
+
+
+def test_2021_city_shares_against_the_oracle_by_authority_code():
+    from futurecity.topics import cities
+
+    model = cities.cities(Inputs())
+    got = model["table2021"].set_index("city")["share"]
+    want = oracles.city_manufacturing_2021()["share"]
+    assert sorted(got.index) == sorted(want.index) and len(got) == 58
+    assert got.sort_index().to_numpy() == pytest.approx(want.sort_index().to_numpy())
+    assert model["england_wales_2021"]["share"] == pytest.approx(oracles.england_wales_manufacturing_2021())
+    f = cities.facts(Inputs())
+    assert f["cities2021_mean_unweighted"].value == pytest.approx(want.mean())
+    assert f["cities2021_highest_name"].value == want.idxmax() and f["cities2021_lowest_name"].value == want.idxmin()
+    assert "residence" in f["cities2021_basis"].value and "workplace" in f["cities_basis"].value
+
+
+def test_the_chart_draws_2021_as_another_mark_on_another_basis():
+    """Under node, the diamonds are the oracle's 2021 shares, drawn beside (not in place of) the 2011 bars; the
+    legend and the description name the other basis."""
+    from vega_eval import marks
+
+    from futurecity.topics import cities
+
+    fig = cities.city_figure(Inputs())
+    spec = fig.to_dict() if hasattr(fig, "to_dict") else fig.chart.to_dict()
+    (got,) = marks(spec, [{}])
+    dots = {i["city"]: i["share2021"] for i in got["cities_census_newest_1_marks"]}
+    want = oracles.city_manufacturing_2021()["share"]
+    assert sorted(dots) == sorted(want.index)
+    assert [dots[c] for c in sorted(dots)] == pytest.approx([want[c] for c in sorted(dots)], abs=1e-9)
+    bars = {i["city"]: i["share"] for i in got["cities_bars_1_marks"]}
+    assert bars["London"] == pytest.approx(oracles.city_manufacturing_2011()["share"]["London"], abs=1e-9)
+    text = str(spec)
+    assert cities.LABEL_2021 in text and "not a change" in cities.LABEL_2021 and "residence basis" in text
