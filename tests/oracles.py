@@ -774,6 +774,70 @@ def fortune500_west_share(names) -> float:
     return rows.loc[rows["STATE"].isin(["CA", "OR", "WA"]), "REVENUES"].sum() / rows["REVENUES"].sum() * 100
 
 
+# --- world/forbes_global2000_2017.csv + world/fortune1000_2022_hq_city_state.csv: firms and headquarters matched
+# --- within one year (Forbes 2017 with the 2017 Fortune 500, Forbes 2022 with the 2022 Fortune 1000) -----------
+# The Forbes 2017 header's first named column is " Rank", with a leading space. Names are matched here by a
+# reduction written afresh: NFKD accents dropped, brackets, dots and other punctuation removed, "&" as "and",
+# legal suffix words dropped, the rest joined without spaces.
+
+_SUFFIX_WORDS = ("inc", "corp", "corporation", "co", "company", "companies", "group", "holdings", "holding", "the",
+                 "plc", "ltd", "llc", "lp", "incorporated", "and")
+
+
+def name_key(name: str) -> str:
+    import unicodedata
+    t = unicodedata.normalize("NFKD", re.sub(r"\([^)]*\)", " ", name)).encode("ascii", "ignore").decode().lower()
+    t = t.replace("&", " and ").replace(".", "")
+    words = re.findall(r"[a-z0-9]+", t)
+    kept = [w for w in words if w not in _SUFFIX_WORDS]
+    return "".join(kept) if kept else "".join(words)
+
+
+@cache
+def forbes_2017() -> pd.DataFrame:
+    """The Forbes 2017 file as written (the ' Rank' header kept as it is)."""
+    return pd.read_csv(snapshots() / "world" / "forbes_global2000_2017.csv")
+
+
+@cache
+def fortune1000_2022() -> pd.DataFrame:
+    return pd.read_csv(snapshots() / "world" / "fortune1000_2022_hq_city_state.csv")
+
+
+def same_year_top(year: int, n: int) -> pd.DataFrame:
+    """The n largest of that year's Forbes list by market value (ties: better rank), with ``us`` True when the
+    name is on that year's Fortune list; columns name, country, value, us, key."""
+    if year == 2017:
+        f = forbes_2017().rename(columns={" Rank": "rank", "Company": "name", "Market Value": "value",
+                                          "Country": "country"})
+        fortune = fortune500_2017()["NAME"]
+    else:
+        f = forbes_2022().rename(columns={"2022 Ranking": "rank", "Organization Name": "name",
+                                          "Market Value (Billions)": "value", "Country": "country"})
+        fortune = fortune1000_2022()["company"]
+    f = f.assign(name=f["name"].str.strip()).sort_values(["value", "rank"], ascending=[False, True]).head(n)
+    keys = {name_key(x) for x in fortune.astype(str)}
+    f = f.assign(key=f["name"].map(name_key))
+    f["us"] = f["key"].isin(keys)
+    return f[["name", "country", "value", "us", "key"]]
+
+
+def same_year_us_share(year: int, n: int) -> float:
+    t = same_year_top(year, n)
+    return float(t.loc[t["us"], "value"].sum() / t["value"].sum() * 100)
+
+
+def same_year_country_changes(n: int) -> dict[str, tuple[str, str]]:
+    """2022 name -> (country 2017, country 2022) for the firms among the n largest in both years whose country
+    (US when on the same year's Fortune list, else Forbes's) differs."""
+    a, b = same_year_top(2017, n), same_year_top(2022, n)
+    a["c"] = np.where(a["us"], "United States", a["country"])
+    b["c"] = np.where(b["us"], "United States", b["country"])
+    both = a.merge(b, on="key", suffixes=("_a", "_b"))
+    moved = both[both["c_a"] != both["c_b"]]
+    return {r.name_b: (r.c_a, r.c_b) for r in moved.itertuples()}
+
+
 # --- world/wdi_NV.IND.MANF.ZS_*.csv, world/wdi_SL.IND.EMPL.ZS_*.csv: manufacturing and industry shares (chapter 2) -
 
 WDI_MANUFACTURING_FILE = "world/wdi_NV.IND.MANF.ZS_manufacturing_va_pct_gdp.csv"  # the .xls's Data sheet: no preamble

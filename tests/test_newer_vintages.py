@@ -192,3 +192,55 @@ def test_the_chart_draws_2021_as_another_mark_on_another_basis():
     assert bars["London"] == pytest.approx(oracles.city_manufacturing_2011()["share"]["London"], abs=1e-9)
     text = str(spec)
     assert cities.LABEL_2021 in text and "not a change" in cities.LABEL_2021 and "residence basis" in text
+
+
+# --- Forbes 2017 + 2017 Fortune 500, Forbes 2022 + 2022 Fortune 1000: matched within one year -------------------
+
+def test_forbes_2017_header_has_a_leading_space_and_is_read():
+    from futurecity.data.parsers.files import forbes2017_csv
+    from futurecity.errors import ParseError
+
+    raw = (oracles.snapshots() / "world" / "forbes_global2000_2017.csv").read_bytes()
+    assert b", Rank," in raw.splitlines()[0]  # the trap: ' Rank'
+    frame = forbes2017_csv(raw)
+    assert sorted(frame["rank"].astype(int)) == list(range(1, 2001))
+    assert frame["market_value"].sum() == pytest.approx(oracles.forbes_2017()["Market Value"].sum())
+    with pytest.raises(ParseError, match="Rank"):
+        forbes2017_csv(raw.replace(b", Rank,", b",Position,", 1))
+
+
+def test_same_year_us_shares_against_the_oracle():
+    from futurecity.topics import platforms
+
+    inputs = Inputs()
+    for year in (2017, 2022):
+        table = platforms.same_year(inputs, year)
+        for n in (platforms.N_DEFAULT, platforms.N_MAX):
+            got = platforms.same_year_share(table, n)["us_share"]
+            assert got == pytest.approx(oracles.same_year_us_share(year, n)), (year, n)
+        want = oracles.same_year_top(year, platforms.N_MAX)
+        assert sorted(table.loc[table["settled"], "firm"]) == sorted(want.loc[want["us"], "name"])
+
+
+def test_the_2022_match_corrects_the_copys_wrong_countries():
+    """The Forbes 2022 copy lists US firms as Canada (its provenance names Ford, Home Depot, Nike ...): those on
+    the 2022 Fortune 1000 are settled as US by the same year's list."""
+    from futurecity.topics import platforms
+
+    table = platforms.same_year(Inputs(), 2022)
+    corrected = table[table["settled"] & (table["forbes_country"] != "United States")]
+    assert not corrected.empty and set(corrected["forbes_country"]) == {"Canada"}
+    assert (corrected["country"] == "United States").all()
+
+
+def test_firms_that_change_country_between_the_two_years(ch3_facts=None):
+    from futurecity.topics import platforms
+
+    changes = platforms.country_changes(Inputs())
+    want = oracles.same_year_country_changes(platforms.N_MAX)
+    got = {row.firm: (row.country_2017, row.country_2022) for row in changes.itertuples()}
+    assert {platforms.display_name(k): v for k, v in want.items()} == got
+    words = platforms.same_year_facts(Inputs())["pl_sy_changes"].value
+    for firm, (a, b) in got.items():
+        assert f"{firm} ({a} in 2017, {b} in 2022)" in words
+    assert (words == "none") == (not got)

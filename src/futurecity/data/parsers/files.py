@@ -153,3 +153,36 @@ def census_ts060_csv(raw: bytes) -> pd.DataFrame:
     if out.duplicated(["geography_code", "industry_name"]).any():
         raise ParseError("Census 2021 TS060: an authority's category appears twice")
     return out
+
+
+@parser("forbes2017_csv")
+def forbes2017_csv(raw: bytes) -> pd.DataFrame:
+    """Forbes Global 2000 of 2017 (a Kaggle copy): an unnamed index, ' Rank' (its header has a leading space),
+    Company, Country, Sales, Profits, Assets, Market Value (US$ billion), Sector, Industry. Headers are matched
+    with their surrounding spaces removed. Columns: rank, name, country, revenue, profits, assets, market_value,
+    sector, industry."""
+    f = read_csv(raw, "Forbes Global 2000 (2017) CSV", [], dtype="string")
+    f.columns = [str(c).strip() for c in f.columns]
+    cols = {"Rank": "rank", "Company": "name", "Country": "country", "Sales": "revenue", "Profits": "profits",
+            "Assets": "assets", "Market Value": "market_value", "Sector": "sector", "Industry": "industry"}
+    missing = [c for c in cols if c not in f.columns]
+    if missing:
+        raise ParseError(f"Forbes Global 2000 (2017) CSV: no column {missing} (headers: {list(f.columns)})")
+    f = f.rename(columns=cols)[list(cols.values())]
+    for c in ("rank", "revenue", "profits", "assets", "market_value"):
+        f[c] = numeric(f[c], f"Forbes 2017 {c}")
+    f["name"] = f["name"].str.strip()
+    return f
+
+
+@parser("fortune1000_csv")
+def fortune1000_csv(raw: bytes) -> pd.DataFrame:
+    """Fortune 1000 of 2022 (a Kaggle scrape of fortune.com): company, rank, revenue and profit (US$ million,
+    fiscal 2021), headquarters city and state. Columns: rank, name, city, state, revenue, profit."""
+    cols = {"rank": "rank", "company": "name", "city": "city", "state": "state", "revenue": "revenue",
+            "profit": "profit"}
+    f = read_csv(raw, "Fortune 1000 CSV", list(cols), dtype="string").rename(columns=cols)[list(cols.values())]
+    for c in ("rank", "revenue", "profit"):
+        f[c] = numeric(f[c], f"Fortune 1000 {c}", missing=("",))
+    f["name"] = f["name"].str.strip()
+    return f
