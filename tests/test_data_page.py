@@ -23,7 +23,7 @@ HTML = PROJECT / "_build" / "html"
 PAGE = HTML / "data-sources.html"
 SOURCES = yaml.safe_load((PROJECT / "data" / "sources.yml").read_text(encoding="utf-8"))["sources"]
 CLAIMS = yaml.safe_load((PROJECT / "data" / "claims.yml").read_text(encoding="utf-8"))["claims"]
-TO_COME = {"bres_fulltime_sections", "us_ces_nsa"}  # kept for the analyses of newer data and robustness
+TO_COME = {"us_ces_nsa"}  # kept for the analyses of robustness
 
 
 def anchor(sid: str) -> str:
