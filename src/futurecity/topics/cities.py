@@ -517,9 +517,9 @@ def _caption(chart, inputs: Inputs, pandas_view: bool = False):
         csv=[(mark, {"city": "city", **({"rank": "rank"} if mark == "cities_bars_1_marks" else {}),
                      "manufacturing": "manufacturing_workers", "all": "all_workers",
                      "share": "manufacturing_share_percent"}) for mark in ("cities_bars_1_marks", "cities_ew_1_marks")]
-            + [("cities_census_newest_1_marks", {"city": "city", "m2021": "manufacturing_residents_in_work_2021",
-                                        "a2021": "residents_in_work_2021",
-                                        "share2021": "manufacturing_share_2021_residence_percent"})],
+            + [("cities_census_newest_1_marks", {"city": "city", "m2021": "residents_2021_manufacturing_workers",
+                                        "a2021": "residents_2021_all_workers",
+                                        "share2021": "residents_2021_manufacturing_share_percent"})],
         description=(f"Bars: each city's share of its 2011 workers in manufacturing (SIC section C), counted "
                      f"where they work (workplace basis). Black line: the city average chosen with "
                      f"{controls_text}; dashed grey line: England and Wales. Cities are Centre for Cities' "
