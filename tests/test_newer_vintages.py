@@ -191,7 +191,8 @@ def test_the_chart_draws_2021_as_another_mark_on_another_basis():
     bars = {i["city"]: i["share"] for i in got["cities_bars_1_marks"]}
     assert bars["London"] == pytest.approx(oracles.city_manufacturing_2011()["share"]["London"], abs=1e-9)
     text = str(spec)
-    assert cities.LABEL_2021 in text and "not a change" in cities.LABEL_2021 and "residence basis" in text
+    assert cities.LABEL_2021 in text and "residence basis" in cities.LABEL_2021 and "workplace basis" in text
+    assert "is not a change since 2011" in text
 
 
 # --- Forbes 2017 + 2017 Fortune 500, Forbes 2022 + 2022 Fortune 1000: matched within one year -------------------

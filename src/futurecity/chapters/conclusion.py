@@ -122,9 +122,12 @@ def moved(value: float) -> str:
 
 def rule_words(rule: dict, paper: float, value: float) -> str:
     """Whether ``value`` meets a claim's rule, as a clause: ``within the 5 points either side of the paper's 0
-    that C6-1's rule accepts`` or ``outside ...``."""
+    that the claim's rule accepts`` or ``outside ...``."""
     inside = rules.apply_rule(rule, value, paper) == rules.REPRODUCED
-    return f"{'within' if inside else 'outside'} what the claim's rule accepts ({rules.describe_rule(rule)}, {paper:g})"
+    if rule["kind"] == "within":
+        return (f"{'within' if inside else 'outside'} the {rule['tolerance']:g} points either side of the paper's "
+                f"{paper:g} that the claim's rule accepts")
+    return f"{'within' if inside else 'outside'} what the claim's rule accepts ({rules.describe_rule(rule)})"
 
 
 def verdict_title(results: list[dict]) -> str:

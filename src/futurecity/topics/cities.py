@@ -421,7 +421,7 @@ def _average_expr(average: str) -> str:
     return f"{average} == 'weighted' ? datum.m / datum.a * 100 : datum.mean_share"
 
 
-LABEL_2021 = "2021, where people live: another basis, not a change"
+LABEL_2021 = "2021, residence basis"  # the legend; the description says it is another basis
 
 
 def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control,
@@ -448,7 +448,8 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control,
             .mark_bar()
             .encode(x=x, y=y,
                     color=alt.Color("role:N", scale=alt.Scale(domain=list(roles), range=list(roles.values())),
-                                    legend=alt.Legend(title=None, direction="vertical", orient="bottom")),
+                                    legend=alt.Legend(title=None, direction="vertical", orient="bottom",
+                                                      labelLimit=0)),
                     tooltip=[alt.Tooltip("city:N", title="City"),
                              alt.Tooltip("share:Q", title="Manufacturing, % of workers", format=".1f"),
                              alt.Tooltip("manufacturing:Q", title="Manufacturing workers", format=","),
@@ -468,7 +469,7 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control,
                  .mark_point(shape="diamond", filled=False, color="black", size=40, strokeWidth=1.5)
                  .encode(x=alt.X("share2021:Q"), y=y,
                          shape=alt.Shape("basis:N", scale=alt.Scale(domain=[LABEL_2021], range=["diamond"]),
-                                         legend=alt.Legend(title=None, orient="bottom", labelLimit=300)),
+                                         legend=alt.Legend(title=None, orient="bottom", labelLimit=0)),
                          tooltip=[alt.Tooltip("city:N", title="City"),
                                   alt.Tooltip("share2021:Q", title="2021, % of residents in work", format=".1f"),
                                   alt.Tooltip("m2021:Q", title="2021, residents in manufacturing", format=","),
