@@ -281,6 +281,35 @@ def bres_fulltime_growth(start: int, end: int, sector: str = "manufacturing") ->
     totals = bres_fulltime_totals(sector)
     return growth(totals[start], totals[end])
 
+
+# --- uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv -----------------------------------------------
+
+BRES_SECTIONS_FILE = "uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv"
+
+
+@cache
+def bres_sections() -> pd.DataFrame:
+    """Full-time employees by SIC section and NUTS2 area of Great Britain (no GB row: areas only)."""
+    return pd.read_csv(snapshots() / BRES_SECTIONS_FILE)
+
+
+def bres_sections_gb(sector: str = "manufacturing") -> pd.Series:
+    """Great Britain's full-time employees by year, summed over the file's areas: 'manufacturing' (the section
+    named Manufacturing, SIC 10-33) or 'all' (every section the file holds)."""
+    df = bres_sections()
+    if sector == "manufacturing":
+        df = df[df["SIC_SECTION_NAME"] == "Manufacturing"]
+    elif sector != "all":
+        raise ValueError(f"unknown sector {sector!r}")
+    return df.groupby("DATE")["COUNT"].sum()
+
+
+def bres_sections_gap(sector: str = "manufacturing") -> pd.Series:
+    """Per common year, the section file's GB total against the 5-digit full-time file's, % of the latter."""
+    new, old = bres_sections_gb(sector), bres_fulltime_totals(sector)
+    common = sorted(set(new.index) & set(old.index))
+    return pd.Series({y: (new[y] / old[y] - 1) * 100 for y in common})
+
 # --- uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv ---------------------------------------------------
 
 GDP_FILE = "uk/ons_regional_gdp_current_prices_uk_itl1_1998_2021.csv"
@@ -735,6 +764,47 @@ def districts_in_no_city_2011() -> list[str]:
     return sorted(p[p.isna()].index)
 
 
+# --- uk/census2021_ts060_industry88_ltla_ew.csv (+ the PUA lookup): cities in 2021, residence basis -----------
+# By the authority's CODE through the lookup's own rows (all 331 codes of 2021-22 are there), not by name through
+# the project's bridge as the package does. The category's "Code" column is a running number: the division is
+# the label's first two characters; "Does not apply" is not a job.
+
+CENSUS_2021_FILE = "uk/census2021_ts060_industry88_ltla_ew.csv"
+
+
+@cache
+def census_2021_la() -> pd.DataFrame:
+    """Per 2021 authority code: residents in employment in manufacturing (labels 10-33) and in all jobs."""
+    df = pd.read_csv(snapshots() / CENSUS_2021_FILE)
+    label = df["Industry (current) (88 categories)"]
+    df = df[label != "Does not apply"]
+    head = df["Industry (current) (88 categories)"].str[:2]
+    manuf = head.str.isdigit() & head.where(head.str.isdigit(), "0").astype(int).between(10, 33)
+    df = df.assign(manufacturing=df["Observation"].where(manuf, 0))
+    return df.groupby("Lower Tier Local Authorities Code")[["manufacturing", "Observation"]].sum().rename(
+        columns={"Observation": "all"})
+
+
+def city_manufacturing_2021() -> pd.DataFrame:
+    """Per city: manufacturing and all residents in employment (2021) and share (%)."""
+    lookup = pd.read_csv(snapshots() / PUA_LOOKUP_FILE, dtype=str)
+    pua = lookup.set_index("LA Code")["PUA"].str.strip().replace(":", np.nan)
+    la = census_2021_la()
+    missing = sorted(set(la.index) - set(pua.index))
+    if missing:
+        raise KeyError(f"2021 authority codes the lookup does not hold: {missing}")
+    d = la.join(pua.rename("city")).dropna(subset=["city"])
+    out = d.groupby("city")[["manufacturing", "all"]].sum()
+    out["share"] = out["manufacturing"] / out["all"] * 100
+    return out
+
+
+def england_wales_manufacturing_2021() -> float:
+    """Manufacturing share (%) of residents in employment in England and Wales, 2021."""
+    la = census_2021_la()
+    return float(la["manufacturing"].sum() / la["all"].sum() * 100)
+
+
 # --- world/forbes_global2000_2022.csv + world/fortune500_hq_hifld.csv (+ data/forbes_country_evidence.csv,
 # --- data/platform_firms.csv): where the largest firms' value sits and where US headquarters are (chapter 3) ----
 
@@ -796,6 +866,70 @@ def fortune500_west_share(names) -> float:
     f = fortune500_2017()
     rows = f[f["NAME"].isin(set(names))]
     return rows.loc[rows["STATE"].isin(["CA", "OR", "WA"]), "REVENUES"].sum() / rows["REVENUES"].sum() * 100
+
+
+# --- world/forbes_global2000_2017.csv + world/fortune1000_2022_hq_city_state.csv: firms and headquarters matched
+# --- within one year (Forbes 2017 with the 2017 Fortune 500, Forbes 2022 with the 2022 Fortune 1000) -----------
+# The Forbes 2017 header's first named column is " Rank", with a leading space. Names are matched here by a
+# reduction written afresh: NFKD accents dropped, brackets, dots and other punctuation removed, "&" as "and",
+# legal suffix words dropped, the rest joined without spaces.
+
+_SUFFIX_WORDS = ("inc", "corp", "corporation", "co", "company", "companies", "group", "holdings", "holding", "the",
+                 "plc", "ltd", "llc", "lp", "incorporated", "and")
+
+
+def name_key(name: str) -> str:
+    import unicodedata
+    t = unicodedata.normalize("NFKD", re.sub(r"\([^)]*\)", " ", name)).encode("ascii", "ignore").decode().lower()
+    t = t.replace("&", " and ").replace(".", "")
+    words = re.findall(r"[a-z0-9]+", t)
+    kept = [w for w in words if w not in _SUFFIX_WORDS]
+    return "".join(kept) if kept else "".join(words)
+
+
+@cache
+def forbes_2017() -> pd.DataFrame:
+    """The Forbes 2017 file as written (the ' Rank' header kept as it is)."""
+    return pd.read_csv(snapshots() / "world" / "forbes_global2000_2017.csv")
+
+
+@cache
+def fortune1000_2022() -> pd.DataFrame:
+    return pd.read_csv(snapshots() / "world" / "fortune1000_2022_hq_city_state.csv")
+
+
+def same_year_top(year: int, n: int) -> pd.DataFrame:
+    """The n largest of that year's Forbes list by market value (ties: better rank), with ``us`` True when the
+    name is on that year's Fortune list; columns name, country, value, us, key."""
+    if year == 2017:
+        f = forbes_2017().rename(columns={" Rank": "rank", "Company": "name", "Market Value": "value",
+                                          "Country": "country"})
+        fortune = fortune500_2017()["NAME"]
+    else:
+        f = forbes_2022().rename(columns={"2022 Ranking": "rank", "Organization Name": "name",
+                                          "Market Value (Billions)": "value", "Country": "country"})
+        fortune = fortune1000_2022()["company"]
+    f = f.assign(name=f["name"].str.strip()).sort_values(["value", "rank"], ascending=[False, True]).head(n)
+    keys = {name_key(x) for x in fortune.astype(str)}
+    f = f.assign(key=f["name"].map(name_key))
+    f["us"] = f["key"].isin(keys)
+    return f[["name", "country", "value", "us", "key"]]
+
+
+def same_year_us_share(year: int, n: int) -> float:
+    t = same_year_top(year, n)
+    return float(t.loc[t["us"], "value"].sum() / t["value"].sum() * 100)
+
+
+def same_year_country_changes(n: int) -> dict[str, tuple[str, str]]:
+    """2022 name -> (country 2017, country 2022) for the firms among the n largest in both years whose country
+    (US when on the same year's Fortune list, else Forbes's) differs."""
+    a, b = same_year_top(2017, n), same_year_top(2022, n)
+    a["c"] = np.where(a["us"], "United States", a["country"])
+    b["c"] = np.where(b["us"], "United States", b["country"])
+    both = a.merge(b, on="key", suffixes=("_a", "_b"))
+    moved = both[both["c_a"] != both["c_b"]]
+    return {r.name_b: (r.c_a, r.c_b) for r in moved.itertuples()}
 
 
 # --- world/wdi_NV.IND.MANF.ZS_*.csv, world/wdi_SL.IND.EMPL.ZS_*.csv: manufacturing and industry shares (chapter 2) -

@@ -135,6 +135,16 @@ def moved(value: float) -> str:
     return f"{'grew' if value > 0 else 'fell'} by {abs(value):.1f}%"
 
 
+def rule_words(rule: dict, paper: float, value: float) -> str:
+    """Whether ``value`` meets a claim's rule, as a clause: ``within the 5 points either side of the paper's 0
+    that the claim's rule accepts`` or ``outside ...``."""
+    inside = rules.apply_rule(rule, value, paper) == rules.REPRODUCED
+    if rule["kind"] == "within":
+        return (f"{'within' if inside else 'outside'} the {rule['tolerance']:g} points either side of the paper's "
+                f"{paper:g} that the claim's rule accepts")
+    return f"{'within' if inside else 'outside'} what the claim's rule accepts ({rules.describe_rule(rule)})"
+
+
 def verdict_title(results: list[dict]) -> str:
     """The verdict chart's title: how many claims hold, differ, and wait for data."""
     n = {s: sum(r["status"] == s for r in results) for s in rules.STATUSES}
@@ -168,7 +178,11 @@ class Conclusion(Chapter):
             ft[key] = replace(ft[key], value=newer.reader_label(ft[key].value))
         for key in ("emp_window", "emp_newest"):
             ft[f"{key}_words"] = replace(ft[key], value=moved(ft[key].value))
-        rule = ledger.definition("C6-1", self.claims)["rule"]
+        c61 = ledger.definition("C6-1", self.claims)
+        rule = c61["rule"]
+        ft["c61_report_words"] = replace(ft["ft_report_window"], value=rule_words(
+            rule, c61["paper_value"], ft["ft_report_window"].value), about=(
+            "whether the growth on the eight years from the final report meets C6-1's rule"))
         self.facts = {
             **claim_facts(own, CLAIMS),
             "c61_tolerance": constant(rule["tolerance"], "the points either side of the paper's value that C6-1's "

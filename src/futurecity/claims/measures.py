@@ -11,7 +11,9 @@ parameter (``params.get("release", 2017)``), its default the paper's own option;
 claim's window. A
 measure raises :class:`futurecity.errors.NotCovered` when the data read do not hold the window, and
 :class:`futurecity.errors.DataUnavailable` when a source cannot be read. ``note(inputs)``, when given, adds a
-sentence to the claim's note (for example the product groups a classification left out).
+sentence to the claim's note (for example the product groups a classification left out). ``supersedes``, when
+given, names the measure this one recomputes on a newer vintage of its data (another source, same parameters):
+:func:`newest` finds it, for what newer data say about a claim; the claim's verdict keeps the ledger's measure.
 
 :class:`Inputs` holds the frames of one vintage, each source loaded once and shared by every claim and figure of
 a chapter, and a cache of derived tables that topics fill by key.
@@ -36,6 +38,7 @@ class Measure:
     sources: tuple[str, ...]
     note: Callable[[Inputs], str] | None = None
     latest: Callable[..., int] | None = None  # the latest complete year, for windows ending 'latest'
+    supersedes: str | None = None  # the measure this one recomputes on a newer vintage of its data
 
     def latest_year(self, inputs: Inputs, params: dict | None = None) -> int:
         """The latest complete year of the data the measure reads with ``params`` (a topic's ``latest`` takes
@@ -51,12 +54,12 @@ MEASURES: dict[str, Measure] = {}
 
 
 def measure(kind: str, *, sources: tuple[str, ...], note: Callable[[Inputs], str] | None = None,
-            latest: Callable[..., int] | None = None):
+            latest: Callable[..., int] | None = None, supersedes: str | None = None):
     """Register the decorated function as measure ``kind`` (see the module's docstring)."""
     def register(compute):
         if kind in MEASURES and MEASURES[kind].compute.__qualname__ != compute.__qualname__:
             raise ValueError(f"measure {kind!r} is registered twice")
-        MEASURES[kind] = Measure(kind, compute, tuple(sources), note, latest)
+        MEASURES[kind] = Measure(kind, compute, tuple(sources), note, latest, supersedes)
         return compute
 
     return register
@@ -67,6 +70,18 @@ def get(kind: str) -> Measure:
     if found is None:
         raise KeyError(f"no measure {kind!r} is registered (registered: {sorted(MEASURES)}); the topic that "
                        "defines it must be imported first (futurecity.topics.load_all() imports every topic)")
+    return found
+
+
+def newest(kind: str) -> Measure:
+    """The measure that recomputes ``kind`` on the newest vintage of its data: the one registered as superseding
+    it (followed to the last), else ``kind`` itself."""
+    found, seen = get(kind), {kind}
+    while (nxt := next((m for m in MEASURES.values() if m.supersedes == found.kind), None)) is not None:
+        if nxt.kind in seen:
+            raise ValueError(f"measures supersede one another in a circle: {sorted(seen)}")
+        found = nxt
+        seen.add(found.kind)
     return found
 
 

@@ -1,6 +1,11 @@
 """What newer data say: each claim's measure on the paper's window and again on the newest window the data read
 allow (from the claim's first year to the last year they hold), each with the vintage it was computed from, said
-in words (:func:`change_words`), and the vintages named as a reader knows them (:func:`reader_vintage`).
+in words (:func:`change_words`), whether the claim's rule still holds on the newest window (:func:`rule_words`),
+and the vintages named as a reader knows them (:func:`reader_vintage`).
+
+The paper's window is computed on the claim's own sources (the vintage closest to the paper's, which carries the
+verdict); the newest window on the newest vintage: the measure registered as superseding the claim's measure
+(:func:`futurecity.claims.measures.newest`), where a topic has one, else the claim's own.
 
 The newest year is the measure's own ``latest`` when it has one; otherwise the last year its data hold, as the
 measure reports it when asked for a year beyond them (:class:`futurecity.errors.NotCovered`). Nothing here knows
@@ -99,6 +104,21 @@ def change_words(row: dict) -> str:
     return f"{verb} from {a} on {old} to {b} on {new}"
 
 
+def rule_words(row: dict, claim: dict) -> str:
+    """Whether the claim's rule still holds on the newest window, as one sentence that is true of the values:
+    ``The rule (within 5 of the paper's value, 0) still holds on 2015–2022.`` (``no longer holds``, ``holds
+    there, though not on the paper's years``, ``does not hold there either``)."""
+    rule, paper = claim["rule"], claim["paper_value"]
+    now = rules.apply_rule(rule, row["newest_value"], paper) == rules.REPRODUCED
+    then = rules.apply_rule(rule, row["paper_value"], paper) == rules.REPRODUCED
+    what = rules.describe_rule(rule) + (f", {paper:g}" if paper is not None else "")
+    years = f"{row['newest_start']}{DASH}{row['newest_end']}"
+    verb = {(True, True): "still holds on", (True, False): "no longer holds on",
+            (False, True): "holds on", (False, False): "does not hold on"}[(then, now)]
+    tail = {(False, True): ", though not on the paper's years", (False, False): " either"}.get((then, now), "")
+    return f"The claim's rule ({what}) {verb} {years}{tail}."
+
+
 def has_newer(row: dict) -> bool:
     """Whether the data read hold years after the paper's window (or the part of it they cover) for this claim."""
     return (row["newest_value"] is not None and row["paper_value"] is not None
@@ -123,13 +143,14 @@ def newer(result: dict, claim: dict, inputs: Inputs) -> dict:
     reader's words), a note and, where the data hold later years (:func:`has_newer`), the change in words."""
     out = {k: result[k] for k in ("id", "chapter", "label", "unit", "status")}
     out.update(paper_start=None, paper_end=None, paper_value=None, newest_start=None, newest_end=None,
-               newest_value=None, note="", change="", reader_vintage="\u2014")
+               newest_value=None, note="", change="", rule_words="", reader_vintage="\u2014")
     spec, window = claim.get("measure"), claim["window"]
     if spec is None or window["start"] is None or not rules.judges(claim["rule"]):
         out["note"] = result["note"] if result["status"] != rules.PENDING else "no measure yet"
         out["vintage"], out["vintage_label"] = None, ""
         return out
     m = measures.get(spec["kind"])
+    m_new = measures.newest(spec["kind"])
     params = {k: v for k, v in spec.items() if k != "kind"}
     start = window["start"]
     if result["value"] is not None:
@@ -140,24 +161,39 @@ def newer(result: dict, claim: dict, inputs: Inputs) -> dict:
         out.update(paper_start=o["start"], paper_end=o["end"], paper_value=o["value"],
                    note=f"the data read cover only {o['start']}{DASH}{o['end']} of the paper's years")
     try:
-        lo, hi = _last_year(m, inputs, params, start)
+        lo, hi = _last_year(m_new, inputs, params, start)
         if lo < hi:
             out.update(newest_start=lo, newest_end=hi,
-                       newest_value=round(m.compute(inputs, params, lo, hi), rules.DIGITS))
+                       newest_value=round(m_new.compute(inputs, params, lo, hi), rules.DIGITS))
     except NeedsLiveData as exc:
         out["note"] = "no data read for this claim, so none newer"
-        return _with_vintage(out, claim, inputs)
+        return _with_vintage(out, claim, inputs, m_new)
     if out["paper_end"] is not None and hi <= out["paper_end"]:
         out["note"] = (out["note"] + "; " if out["note"] else "") + f"the data read end in {hi}, the window's last year"
-    out = _with_vintage(out, claim, inputs)
+    out = _with_vintage(out, claim, inputs, m_new)
     if has_newer(out):
-        out["change"] = change_words(out)
+        out["rule_words"] = rule_words(out, claim)
+        out["change"] = f"{change_words(out)}. {out['rule_words']}"
     return out
 
 
-def _with_vintage(out: dict, claim: dict, inputs: Inputs) -> dict:
+def _with_vintage(out: dict, claim: dict, inputs: Inputs, m_new: measures.Measure | None = None) -> dict:
+    """The vintages of both windows: the claim's own sources for the paper's window, the newest measure's for the
+    newest one (the same when no measure supersedes the claim's); ``reader_vintage`` names both when they
+    differ."""
     out["vintage"], out["vintage_label"] = evaluate._vintage(claim, inputs)
     out["reader_vintage"] = reader_vintage({"sources": claim["sources"], "vintage_label": out["vintage_label"]})
+    out["newest_sources"], out["newest_vintage"], out["newest_vintage_label"] = (
+        list(claim["sources"]), out["vintage"], out["vintage_label"])
+    out["newest_reader_vintage"] = out["reader_vintage"]
+    if m_new is not None and m_new.kind != claim["measure"]["kind"]:
+        newest = {"sources": list(m_new.sources)}
+        out["newest_sources"] = newest["sources"]
+        out["newest_vintage"], out["newest_vintage_label"] = evaluate._vintage(newest, inputs)
+        out["newest_reader_vintage"] = reader_vintage({**newest, "vintage_label": out["newest_vintage_label"]})
+        if out["newest_reader_vintage"] != out["reader_vintage"]:
+            out["reader_vintage"] = (f"paper's years: {out['reader_vintage']}; newest years: "
+                                     f"{out['newest_reader_vintage']}")
     return out
 
 

@@ -18,6 +18,12 @@ A city's manufacturing share is its workers in section C over all its workers (p
 averages cities without weights (:func:`means`: ``unweighted``); the employment-weighted mean is the pooled
 share of all city workers (``weighted``).
 
+The newest point is the 2021 census (``census2021_industry_ltla``, TS060): usual residents in employment by the
+SIC division of their job, by local authority, counted where they LIVE. Its authorities are carried to cities by
+the same bridge and lookup (:func:`city_table_2021`). It is not on the 2011 file's basis (workers counted where
+they work), so a city's 2021 share beside its 2011 share is not a change: the chart draws the two as different
+marks and says so, and no change between them is computed.
+
 C4-1b (the change in the unweighted mean of city shares, 2001-2011) needs the census industry tables by local
 authority for both years on the same (residence) basis, which only a live pull brings
 (``census2001_industry_la``, KS011a; ``census2011_industry_la``, KS605EW): measure
@@ -43,6 +49,10 @@ from futurecity.viz.controls import Control, bind, interact
 from futurecity.viz.theme import HIGHLIGHT, PALETTE, WIDTH, figure, text_colour
 
 SOURCE = "census2011_workplace"
+SOURCE_2021 = "census2021_industry_ltla"  # residence basis, by local authority, SIC divisions (TS060)
+NO_JOB = "Does not apply"  # TS060's category for residents with no job: not counted among workers
+BASIS_2011 = "workplace basis: people counted where they work"
+BASIS_2021 = "residence basis: people counted where they live"
 LOOKUP = "pua_lookup"
 CENSUS = {2001: "census2001_industry_la", 2011: "census2011_industry_la"}
 TABLES = {2001: "KS011a", 2011: "KS605EW"}
@@ -136,6 +146,36 @@ def city_table(census: pd.DataFrame, lookup: pd.DataFrame, bridge_table: pd.Data
     return table
 
 
+def city_table_2021(census: pd.DataFrame, lookup: pd.DataFrame, bridge_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per city from the 2021 census by local authority (residence basis): city, manufacturing (residents
+    in employment in SIC divisions 10-33), all (every category but 'Does not apply'), share, rank. Authorities
+    reach cities through the bridge and lookup of :func:`district_cities`; the division is the parser's, read
+    from each category's label (TS060's own code column is a running number). Sorted by share, highest first."""
+    jobs = census[census["industry_name"] != NO_JOB]
+    manuf = bres.is_manufacturing(jobs["division"])
+    if int(manuf.groupby(jobs["geography_code"]).sum().max()) != len(bres.MANUFACTURING_DIVISIONS):
+        raise ValueError(f"{SOURCE_2021}: an authority without all {len(bres.MANUFACTURING_DIVISIONS)} "
+                         "manufacturing divisions")
+    by_la = pd.DataFrame({"district": jobs["geography_name"], "all": jobs["value"],
+                          "manufacturing": jobs["value"].where(manuf, 0)}).groupby("district", as_index=False).sum()
+    places = district_cities(by_la["district"], lookup, bridge_table)
+    inside = by_la.merge(places, on="district", validate="one_to_one").dropna(subset=["city"])
+    table = inside.groupby("city", as_index=False)[["manufacturing", "all"]].sum()
+    table["share"] = table["manufacturing"] / table["all"] * 100
+    table = table.sort_values(["share", "city"], ascending=[False, True], ignore_index=True)
+    table["rank"] = range(1, len(table) + 1)
+    table.attrs["sources"] = [dict(census.attrs), dict(lookup.attrs)]
+    return table
+
+
+def england_wales_2021(census: pd.DataFrame) -> dict:
+    """England and Wales in 2021 (residence basis): residents in employment in manufacturing, all, share (%)."""
+    jobs = census[census["industry_name"] != NO_JOB]
+    m = float(jobs.loc[bres.is_manufacturing(jobs["division"]), "value"].sum())
+    a = float(jobs["value"].sum())
+    return {"manufacturing": m, "all": a, "share": m / a * 100}
+
+
 def districts_in_no_city(census: pd.DataFrame, lookup: pd.DataFrame, bridge_table: pd.DataFrame) -> list[str]:
     """The 2011 districts of the census file whose 2023 authority is in no city, sorted."""
     places = district_cities(msoa_district(census["msoa_name"]).unique(), lookup, bridge_table)
@@ -167,7 +207,10 @@ def cities(inputs: Inputs) -> dict:
     def make():
         census, lookup, moves = inputs.frame(SOURCE), inputs.frame(LOOKUP), bridge()
         table = city_table(census, lookup, moves)
+        census21 = inputs.frame(SOURCE_2021)
         return {"table": table, "england_wales": england_wales(census), "bridge": moves,
+                "table2021": city_table_2021(census21, lookup, moves), "england_wales_2021": england_wales_2021(census21),
+                "census2021": census21,
                 "absent": absent_cities(lookup, table["city"]),
                 "in_no_city": districts_in_no_city(census, lookup, moves), "census": census, "lookup": lookup}
     return inputs.derived("cities.model", make)
@@ -262,7 +305,7 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
     table, ew, census, lookup = model["table"], model["england_wales"], model["census"], model["lookup"]
     avg = means(table)
     top, bottom = table.iloc[0], table.iloc[-1]
-    where = "workplace basis: people counted where they work"
+    where = BASIS_2011
     shares = bres_shares(inputs)
     first, last = int(shares["year"].min()), int(shares["year"].max())
     gb = shares[shares["level"] == "country"].set_index("year")["share"]
@@ -315,9 +358,34 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
         "cities_bres_top_region": fact(str(regions.iloc[-1]["geography_name"]), f"NUTS1 region with the highest "
                                        f"manufacturing share of BRES employment, {last}", shares),
         "cities_bres_top_share": fact(float(regions.iloc[-1]["share"]), f"its share, {last}, %", shares),
+        **facts_2021(model),
         "cities_bres_note": constant("BRES is an employer survey of jobs by NUTS2 area and region, a different "
                                      "measure and geography from the census counts of workers by city",
                                      "why the BRES regional shares are not comparable with the city shares"),
+    }
+
+
+def facts_2021(model: dict) -> dict[str, Fact]:
+    """The 2021 census by city (residence basis): how many cities, the unweighted mean of their shares, England
+    and Wales, the highest and lowest city, and both bases in words."""
+    t, ew, census, lookup = model["table2021"], model["england_wales_2021"], model["census2021"], model["lookup"]
+    top, bottom = t.iloc[0], t.iloc[-1]
+    return {
+        "cities2021_year": constant(2021, "the year of the newest census by city"),
+        "cities2021_basis": constant(BASIS_2021, "the basis of the 2021 census table: residents in employment"),
+        "cities2021_vintage": fact(census.attrs["vintage_label"], "the 2021 census table read", census),
+        "cities2021_n": fact(len(t), "cities (Primary Urban Areas) of England and Wales with 2021 census data",
+                             census, lookup),
+        "cities2021_mean_unweighted": fact(float(t["share"].mean()), "unweighted mean of the cities' 2021 "
+                                           f"manufacturing shares, %, {BASIS_2021}", census, lookup),
+        "cities2021_ew_share": fact(ew["share"], f"manufacturing share of residents in employment, England and "
+                                    f"Wales, 2021, %, {BASIS_2021}", census),
+        "cities2021_highest_name": fact(str(top["city"]), "city with the highest 2021 manufacturing share",
+                                        census, lookup),
+        "cities2021_highest_share": fact(float(top["share"]), "its manufacturing share, 2021, %", census, lookup),
+        "cities2021_lowest_name": fact(str(bottom["city"]), "city with the lowest 2021 manufacturing share",
+                                       census, lookup),
+        "cities2021_lowest_share": fact(float(bottom["share"]), "its manufacturing share, 2021, %", census, lookup),
     }
 
 
@@ -331,27 +399,39 @@ def controls(table: pd.DataFrame) -> tuple[Control, Control]:
     return average, city
 
 
-def compact(table: pd.DataFrame, ew: dict) -> pd.DataFrame:
+def compact(table: pd.DataFrame, ew: dict, table2021: pd.DataFrame | None = None) -> pd.DataFrame:
     """The table the browser chart embeds: one row per city (kind ``city``) and one for England and Wales
-    (kind ``ew``), with whole counts of manufacturing and all workers; the browser computes every share."""
+    (kind ``ew``), with whole counts of manufacturing and all workers; the browser computes every share. With
+    ``table2021``, each city row also holds its 2021 census counts (residence basis) as ``m2021`` and ``a2021``."""
     rows = table[["city", "manufacturing", "all"]].assign(kind="city")
     whole = pd.DataFrame({"city": ["England and Wales"], "manufacturing": [ew["manufacturing"]],
                           "all": [ew["all"]], "kind": ["ew"]})
     out = pd.concat([rows, whole], ignore_index=True)
     out[["manufacturing", "all"]] = out[["manufacturing", "all"]].round().astype("int64")
-    return out[["kind", "city", "manufacturing", "all"]]
+    cols = ["kind", "city", "manufacturing", "all"]
+    if table2021 is not None:
+        later = table2021[["city", "manufacturing", "all"]].rename(columns={"manufacturing": "m2021", "all": "a2021"})
+        out = out.merge(later, on="city", how="left")
+        out[["m2021", "a2021"]] = out[["m2021", "a2021"]].round().astype("Int64")
+        cols += ["m2021", "a2021"]
+    return out[cols]
 
 
 def _average_expr(average: str) -> str:
     return f"{average} == 'weighted' ? datum.m / datum.a * 100 : datum.mean_share"
 
 
-def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control):
+LABEL_2021 = "2021, residence basis"  # the legend; the description says it is another basis
+
+
+def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control,
+               table2021: pd.DataFrame | None = None):
     """Bars of each city's 2011 manufacturing share (highlighted city in orange), a black rule at the city
     average the ``average`` control chooses and a dashed grey rule at England and Wales, above them three short
-    lines saying both. Everything is computed in the browser from :func:`compact`."""
+    lines saying both; with ``table2021``, a hollow diamond at each city's 2021 share (residence basis), its own
+    legend naming the other basis. Everything is computed in the browser from :func:`compact`."""
     avg, chosen = average.name, city.name
-    data = compact(table, ew)
+    data = compact(table, ew, table2021)
     share = "datum.manufacturing / datum.all * 100"
     cities_only = alt.Chart().transform_filter("datum.kind == 'city'").transform_calculate(share=share)
     averaged = (cities_only.transform_aggregate(mean_share="mean(share)", m="sum(manufacturing)",
@@ -368,7 +448,8 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control):
             .mark_bar()
             .encode(x=x, y=y,
                     color=alt.Color("role:N", scale=alt.Scale(domain=list(roles), range=list(roles.values())),
-                                    legend=alt.Legend(title=None, direction="vertical", orient="bottom")),
+                                    legend=alt.Legend(title=None, direction="vertical", orient="bottom",
+                                                      labelLimit=0)),
                     tooltip=[alt.Tooltip("city:N", title="City"),
                              alt.Tooltip("share:Q", title="Manufacturing, % of workers", format=".1f"),
                              alt.Tooltip("manufacturing:Q", title="Manufacturing workers", format=","),
@@ -381,7 +462,21 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control):
     ew_rule = ew_row.mark_rule(color="#555555", strokeDash=[4, 3], strokeWidth=1.5).encode(
         x="share:Q", tooltip=[alt.Tooltip("share:Q", title="England and Wales, %", format=".1f")]).properties(
         name="cities_ew")
-    plot = alt.layer(bars, mean_rule, ew_rule).properties(width=WIDTH, height=alt.Step(12))
+    layers = [bars, mean_rule, ew_rule]
+    if table2021 is not None:
+        later = (cities_only.transform_filter("isValid(datum.a2021)")
+                 .transform_calculate(share2021="datum.m2021 / datum.a2021 * 100", basis=f"'{LABEL_2021}'")
+                 .mark_point(shape="diamond", filled=False, color="black", size=40, strokeWidth=1.5)
+                 .encode(x=alt.X("share2021:Q"), y=y,
+                         shape=alt.Shape("basis:N", scale=alt.Scale(domain=[LABEL_2021], range=["diamond"]),
+                                         legend=alt.Legend(title=None, orient="bottom", labelLimit=0)),
+                         tooltip=[alt.Tooltip("city:N", title="City"),
+                                  alt.Tooltip("share2021:Q", title="2021, % of residents in work", format=".1f"),
+                                  alt.Tooltip("m2021:Q", title="2021, residents in manufacturing", format=","),
+                                  alt.Tooltip("a2021:Q", title="2021, residents in work", format=",")])
+                 .properties(name="cities_census_newest"))
+        layers.append(later)
+    plot = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(12))
     line = {"align": "left", "baseline": "top", "x": 0, "fontSize": 12}
     # two lines each, none over 32 characters, so that they fit a 320 px screen
     mean_text = averaged.transform_calculate(
@@ -422,14 +517,20 @@ def _caption(chart, inputs: Inputs, pandas_view: bool = False):
         title=city_title(model["table"]),
         csv=[(mark, {"city": "city", **({"rank": "rank"} if mark == "cities_bars_1_marks" else {}),
                      "manufacturing": "manufacturing_workers", "all": "all_workers",
-                     "share": "manufacturing_share_percent"}) for mark in ("cities_bars_1_marks", "cities_ew_1_marks")],
+                     "share": "manufacturing_share_percent"}) for mark in ("cities_bars_1_marks", "cities_ew_1_marks")]
+            + [("cities_census_newest_1_marks", {"city": "city", "m2021": "residents_2021_manufacturing_workers",
+                                        "a2021": "residents_2021_all_workers",
+                                        "share2021": "residents_2021_manufacturing_share_percent"})],
         description=(f"Bars: each city's share of its 2011 workers in manufacturing (SIC section C), counted "
                      f"where they work (workplace basis). Black line: the city average chosen with "
                      f"{controls_text}; dashed grey line: England and Wales. Cities are Centre for Cities' "
                      f"Primary Urban Areas, our choice: the paper does not list its cities. "
                      f"{len(model['table'])} of them are in England and Wales; {absent} have no "
-                     f"England-and-Wales census data and are left out."),
-        sources=[model["census"], model["lookup"]],
+                     f"England-and-Wales census data and are left out. Hollow diamonds: each city's share in the "
+                     f"2021 census, of its residents in work, counted where they live (residence basis): "
+                     f"another basis from the bars', so the distance between a diamond and its bar is not a "
+                     f"change since 2011."),
+        sources=[model["census"], model["census2021"], model["lookup"]],
         note=("2011 districts are taken to 2023 authorities through our table of the reorganisations of "
               "2019-2023 and changed spellings, then to cities."))
 
@@ -441,10 +542,12 @@ def city_figure(inputs: Inputs):
     vintages."""
     model = cities(inputs)
     average, city = controls(model["table"])
-    return _caption(city_chart(model["table"], model["england_wales"], average, city), inputs)
+    return _caption(city_chart(model["table"], model["england_wales"], average, city, model["table2021"]),
+                    inputs)
 
 
-def city_view(table: pd.DataFrame, ew: dict, cities_average: str, cities_city: str):
+def city_view(table: pd.DataFrame, ew: dict, cities_average: str, cities_city: str,
+              table2021: pd.DataFrame | None = None):
     """The same model as :func:`city_chart` computed in pandas (for Jupyter's widgets): the bars, the chosen
     average as a black rule, England and Wales as a dashed rule and the chosen city highlighted."""
     avg = means(table)[cities_average]
@@ -463,7 +566,15 @@ def city_view(table: pd.DataFrame, ew: dict, cities_average: str, cities_city: s
     lines = alt.Chart(rules).mark_rule(strokeWidth=2).encode(
         x="x:Q", strokeDash=alt.StrokeDash("what:N", legend=alt.Legend(title=None, direction="vertical")),
         tooltip=["what:N", alt.Tooltip("x:Q", format=".1f")])
-    return alt.layer(base, lines).properties(width=WIDTH, height=alt.Step(12))
+    layers = [base, lines]
+    if table2021 is not None:
+        later = table2021[["city", "share"]].assign(basis=LABEL_2021)
+        layers.append(alt.Chart(later).mark_point(shape="diamond", filled=False, color="black").encode(
+            x="share:Q", y=alt.Y("city:N", sort=list(table.sort_values("share", ascending=False)["city"])),
+            shape=alt.Shape("basis:N", scale=alt.Scale(domain=[LABEL_2021], range=["diamond"]),
+                            legend=alt.Legend(title=None)),
+            tooltip=["city:N", alt.Tooltip("share:Q", format=".1f")]))
+    return alt.layer(*layers).properties(width=WIDTH, height=alt.Step(12))
 
 
 def city_widgets(inputs: Inputs) -> None:
@@ -471,6 +582,8 @@ def city_widgets(inputs: Inputs) -> None:
     city (:func:`futurecity.viz.controls.interact`), the chart redrawn by :func:`city_view`. Returns None."""
     model = cities(inputs)
     table, ew = model["table"], model["england_wales"]
-    interact(lambda **v: _caption(city_view(table, ew, **v), inputs, pandas_view=True), *controls(table))
+    later = model["table2021"]
+    interact(lambda **v: _caption(city_view(table, ew, table2021=later, **v), inputs, pandas_view=True),
+             *controls(table))
     return None
 

@@ -14,6 +14,13 @@ Two registered sources and two project tables:
 - ``data/platform_firms.csv``: which firms count as digital platforms (Forbes has no such category), with a
   reason per firm and, where the firm is on the 2017 Fortune 500, that row's name.
 
+Firms and headquarters matched within one year (:func:`same_year`): the Forbes list of 2017
+(``forbes_global2000_2017``) against the 2017 Fortune 500 headquarters, and the Forbes list of 2022 against the
+2022 Fortune 1000 (``fortune1000_2022``), each firm found by its name on the same year's Fortune list
+(:func:`match_key`: case, punctuation, accents and legal suffixes left out; an exact match only, so a firm whose
+names differ stays unmatched and keeps Forbes's country, never guessed). :func:`country_changes` names the firms
+among the largest of both years whose country differs between the two.
+
 What a chapter calls: :func:`facts`, :func:`value_figure` / :func:`value_widgets` (value by country with a top-N
 slider) and :func:`hq_figure` (the headquarters map, state outlines from the vendored us-atlas TopoJSON embedded
 in the chart: nothing is fetched when it is viewed).
@@ -26,6 +33,7 @@ import json
 import math
 import re
 import string
+import unicodedata
 
 import altair as alt
 import pandas as pd
@@ -38,6 +46,8 @@ from futurecity.viz.labels import LabelColumn
 from futurecity.viz.theme import MUTED, PALETTE, WIDTH, figure
 
 FORBES, FORTUNE = "forbes_global2000", "fortune500_hq"
+FORBES_2017, FORTUNE_2022 = "forbes_global2000_2017", "fortune1000_2022"
+SAME_YEAR = {2017: (FORBES_2017, FORTUNE), 2022: (FORBES, FORTUNE_2022)}  # year -> (Forbes list, Fortune list)
 EVIDENCE, PLATFORMS = "forbes_country_evidence.csv", "platform_firms.csv"
 US = "United States"
 N_MIN, N_MAX, N_STEP, N_DEFAULT = 10, 150, 10, 50
@@ -170,6 +180,113 @@ def by_country(table: pd.DataFrame, n: int) -> pd.Series:
     return top.groupby("country")["market_value"].sum().sort_values(ascending=False)
 
 
+# --- firms and headquarters matched within one year -------------------------------------------------------------
+
+MATCH_DROP = {"inc", "corp", "corporation", "co", "company", "companies", "group", "holdings", "holding", "the",
+              "plc", "ltd", "llc", "lp", "incorporated", "and"}
+
+
+def match_key(name: str) -> str:
+    """A firm's name reduced for matching two lists: accents, a bracketed part, punctuation, case, spaces and legal
+    suffixes left out (``"Bank of America Corp."`` -> ``"bankofamerica"``, ``"Amazon.com"`` -> ``"amazoncom"``)."""
+    text = unicodedata.normalize("NFKD", re.sub(r"\(.*?\)", " ", str(name))).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9 ]", " ", text.lower().replace("&", " and ").replace(".", "")).split()
+    kept = [w for w in words if w not in MATCH_DROP]
+    return "".join(kept or words)
+
+
+def same_year(inputs: Inputs, year: int) -> pd.DataFrame:
+    """The ``N_MAX`` largest firms by market value on that year's Forbes list, each matched by name
+    (:func:`match_key`) to that year's Fortune list: firm, forbes_country, market_value, mv_rank, key,
+    fortune_name, city, state (empty when unmatched), settled (on the Fortune list: a US headquarters) and
+    country (United States when settled, else Forbes's). A Fortune name matching two firms is an error."""
+    def make():
+        forbes_id, fortune_id = SAME_YEAR[year]
+        forbes, fortune = inputs.frame(forbes_id), inputs.frame(fortune_id)
+        top = ranked(forbes).head(N_MAX).assign(key=lambda t: t["firm"].map(match_key))
+        hq = fortune.assign(key=fortune["name"].map(match_key))
+        twice = hq.loc[hq["key"].duplicated(keep=False), "name"]
+        if len(twice):
+            raise ValueError(f"{fortune_id}: names that match one another: {sorted(twice)}")
+        out = top.merge(hq[["key", "name", "city", "state"]].rename(columns={"name": "fortune_name"}), on="key",
+                        how="left", validate="many_to_one")
+        if out["fortune_name"].notna().groupby(out["fortune_name"]).size().gt(1).any():
+            raise ValueError(f"{forbes_id}: two firms match one Fortune name")
+        out["settled"] = out["fortune_name"].notna()
+        out["country"] = out["forbes_country"].where(~out["settled"], US)
+        out.attrs["sources"] = [dict(forbes.attrs), dict(fortune.attrs)]
+        return out
+    return inputs.derived(f"platforms.same_year.{year}", make)
+
+
+def same_year_share(table: pd.DataFrame, n: int) -> dict:
+    """For the ``n`` largest of one year: firms matched to that year's Fortune list, their share (%) of market
+    value, and the firms whose Forbes country the match corrects (listed elsewhere than the US)."""
+    top = table[table["mv_rank"] <= n]
+    total = float(top["market_value"].sum())
+    corrected = top[top["settled"] & (top["forbes_country"] != US)]
+    return {"n": len(top), "us_n": int(top["settled"].sum()),
+            "us_share": float(top.loc[top["settled"], "market_value"].sum()) / total * 100,
+            "corrected": list(corrected["firm"].map(display_name)),
+            "corrected_from": list(corrected["forbes_country"])}
+
+
+def country_changes(inputs: Inputs) -> pd.DataFrame:
+    """The firms among the ``N_MAX`` largest of both years (the same firm: the same :func:`match_key`) whose
+    country differs between 2017 and 2022, each year's country being the same-year match's (US) or Forbes's:
+    firm (the 2022 name), country_2017, country_2022, settled_2017, settled_2022. Also ``attrs['both_n']``,
+    how many firms are among the largest in both years."""
+    a, b = same_year(inputs, 2017), same_year(inputs, 2022)
+    both = a.merge(b, on="key", suffixes=("_2017", "_2022"), validate="one_to_one")
+    moved = both[both["country_2017"] != both["country_2022"]]
+    out = pd.DataFrame({"firm": moved["firm_2022"].map(display_name), "country_2017": moved["country_2017"],
+                        "country_2022": moved["country_2022"], "settled_2017": moved["settled_2017"],
+                        "settled_2022": moved["settled_2022"]}).reset_index(drop=True)
+    out.attrs["both_n"] = len(both)
+    return out
+
+
+def _change_words(changes: pd.DataFrame) -> str:
+    """The firms that change country, in words (``none``, or ``Broadcom (Singapore in 2017, United States in
+    2022)``, joined)."""
+    if changes.empty:
+        return "none"
+    return "; ".join(f"{r.firm} ({r.country_2017} in 2017, {r.country_2022} in 2022)" for r in changes.itertuples())
+
+
+def same_year_facts(inputs: Inputs) -> dict[str, Fact]:
+    """Chapter 3's figures from the lists matched within each year (prefix ``pl_sy``)."""
+    out = {}
+    for year in SAME_YEAR:
+        table = same_year(inputs, year)
+        frames = [dict_frame(x) for x in table.attrs["sources"]]
+        s = same_year_share(table, N_DEFAULT)
+        m = same_year_share(table, N_MAX)
+        out |= {
+            f"pl_sy{year}_us_share": fact(s["us_share"], f"share (%) of the {N_DEFAULT} largest firms' market value "
+                                          f"on the Forbes {year} list held by firms on the {year} Fortune list",
+                                          *frames),
+            f"pl_sy{year}_us_n": fact(s["us_n"], f"firms among the {N_DEFAULT} largest of {year} matched to the "
+                                      f"{year} Fortune list", *frames),
+            f"pl_sy{year}_us_share_max": fact(m["us_share"], f"the same share for the {N_MAX} largest of {year}, %",
+                                              *frames),
+            f"pl_sy{year}_corrected_n": fact(len(m["corrected"]), f"firms among the {N_MAX} largest of {year} "
+                                             f"whose Forbes country the {year} Fortune list corrects", *frames),
+            f"pl_sy{year}_corrected_from": fact(" or ".join(sorted(set(m["corrected_from"]))) or "none",
+                                                f"the countries Forbes's {year} copy gives those firms", *frames),
+        }
+    changes = country_changes(inputs)
+    frames = [dict_frame(x) for y in SAME_YEAR for x in same_year(inputs, y).attrs["sources"]]
+    out |= {
+        "pl_sy_both_n": fact(changes.attrs["both_n"], f"firms among the {N_MAX} largest by market value in both "
+                             "2017 and 2022", *frames),
+        "pl_sy_changes_n": fact(len(changes), "of them, firms whose country differs between the two years",
+                                *frames),
+        "pl_sy_changes": fact(_change_words(changes), "those firms and their countries", *frames),
+    }
+    return out
+
+
 # --- US headquarters -------------------------------------------------------------------------------------------
 
 def headquarters(inputs: Inputs) -> pd.DataFrame:
@@ -255,6 +372,7 @@ def facts(inputs: Inputs) -> dict[str, Fact]:
                                        "on the 2017 Fortune 500, %", fortune),
         "pl_platform_hq_n": fact(west["platform_n"], "platform firms on the 2017 Fortune 500", fortune),
         "pl_platform_west_n": fact(west["platform_west_n"], "of them headquartered in CA, OR or WA", fortune),
+        **same_year_facts(inputs),
     }
 
 

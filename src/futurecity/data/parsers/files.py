@@ -121,3 +121,68 @@ def pua_lookup_csv(raw: bytes) -> pd.DataFrame:
     f = read_csv(raw, "PUA lookup CSV", list(cols), dtype="string").rename(columns=cols)
     f["pua"] = f["pua"].mask(f["pua"].str.strip() == ":")
     return f[list(cols.values())]
+
+
+TS060_COLUMNS = {"Lower Tier Local Authorities Code": "geography_code", "Lower Tier Local Authorities": "geography_name",
+                 "Industry (current) (88 categories) Code": "category_code",
+                 "Industry (current) (88 categories)": "industry_name", "Observation": "value"}
+
+
+@parser("census_ts060_csv")
+def census_ts060_csv(raw: bytes) -> pd.DataFrame:
+    """Census 2021 TS060, industry (88 categories) by local authority, usual residents in employment (residence
+    basis). The category's code column is a running number (-8, 1 ... 87), not a SIC division: the division is
+    read from the label's leading digits ('10 Manufacture of food products' -> '10'); the one category holding
+    several divisions keeps them all ('41 Construction of buildings; 42 ...; 43 ...' -> '41-43'); 'Does not
+    apply' (no job) has none. Columns: year, geography_code, geography_name, division, industry_name, value."""
+    f = read_csv(raw, "Census 2021 TS060 CSV", list(TS060_COLUMNS), dtype="string").rename(columns=TS060_COLUMNS)
+    label = f["industry_name"].str.strip()
+    numbers = label.str.findall(r"(?:^|; )(\d{2}) ")
+    division = numbers.map(lambda n: None if not n else n[0] if len(n) == 1 else f"{n[0]}-{n[-1]}")
+    unlabelled = label[(division.isna()) & (label != "Does not apply")]
+    if len(unlabelled):
+        raise ParseError(f"Census 2021 TS060: a category with no SIC division in its label: {unlabelled.iloc[0]!r}")
+    out = pd.DataFrame({
+        "year": 2021,
+        "geography_code": f["geography_code"].str.strip(),
+        "geography_name": f["geography_name"].str.strip(),
+        "division": division.astype("string"),
+        "industry_name": label,
+        "value": numeric(f["value"], "TS060 Observation"),
+    })
+    if out.duplicated(["geography_code", "industry_name"]).any():
+        raise ParseError("Census 2021 TS060: an authority's category appears twice")
+    return out
+
+
+@parser("forbes2017_csv")
+def forbes2017_csv(raw: bytes) -> pd.DataFrame:
+    """Forbes Global 2000 of 2017 (a Kaggle copy): an unnamed index, ' Rank' (its header has a leading space),
+    Company, Country, Sales, Profits, Assets, Market Value (US$ billion), Sector, Industry. Headers are matched
+    with their surrounding spaces removed. Columns: rank, name, country, revenue, profits, assets, market_value,
+    sector, industry."""
+    f = read_csv(raw, "Forbes Global 2000 (2017) CSV", [], dtype="string")
+    f.columns = [str(c).strip() for c in f.columns]
+    cols = {"Rank": "rank", "Company": "name", "Country": "country", "Sales": "revenue", "Profits": "profits",
+            "Assets": "assets", "Market Value": "market_value", "Sector": "sector", "Industry": "industry"}
+    missing = [c for c in cols if c not in f.columns]
+    if missing:
+        raise ParseError(f"Forbes Global 2000 (2017) CSV: no column {missing} (headers: {list(f.columns)})")
+    f = f.rename(columns=cols)[list(cols.values())]
+    for c in ("rank", "revenue", "profits", "assets", "market_value"):
+        f[c] = numeric(f[c], f"Forbes 2017 {c}")
+    f["name"] = f["name"].str.strip()
+    return f
+
+
+@parser("fortune1000_csv")
+def fortune1000_csv(raw: bytes) -> pd.DataFrame:
+    """Fortune 1000 of 2022 (a Kaggle scrape of fortune.com): company, rank, revenue and profit (US$ million,
+    fiscal 2021), headquarters city and state. Columns: rank, name, city, state, revenue, profit."""
+    cols = {"rank": "rank", "company": "name", "city": "city", "state": "state", "revenue": "revenue",
+            "profit": "profit"}
+    f = read_csv(raw, "Fortune 1000 CSV", list(cols), dtype="string").rename(columns=cols)[list(cols.values())]
+    for c in ("rank", "revenue", "profit"):
+        f[c] = numeric(f[c], f"Fortune 1000 {c}", missing=("",))
+    f["name"] = f["name"].str.strip()
+    return f
