@@ -282,15 +282,7 @@ def bres_fulltime_growth(start: int, end: int, sector: str = "manufacturing") ->
     return growth(totals[start], totals[end])
 
 
-# --- uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv -----------------------------------------------
-
-BRES_SECTIONS_FILE = "uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv"
-
-
-@cache
-def bres_sections() -> pd.DataFrame:
-    """Full-time employees by SIC section and NUTS2 area of Great Britain (no GB row: areas only)."""
-    return pd.read_csv(snapshots() / BRES_SECTIONS_FILE)
+# --- uk/bres_fulltime_employees_nuts2_sicsection_2015_2022.csv: Great Britain (read by bres_sections above) -----
 
 
 def bres_sections_gb(sector: str = "manufacturing") -> pd.Series:

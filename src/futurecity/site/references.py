@@ -86,10 +86,12 @@ class AuthorYearTitleSorting(BaseSortingStyle):
 
     def sorting_key(self, entry):
         persons = entry.persons.get("author") or entry.persons.get("editor") or []
-        names = tuple(_plain(" ".join(p.prelast_names + p.last_names + p.first_names + p.middle_names)).casefold()
-                      for p in persons)
+        # the names as the label prints them first (surnames), so that an initial spelled out or not in one
+        # entry cannot put "Jones and Munday" before "Jones and Henderson"; then the given names
+        surnames = tuple(_plain(" ".join(p.prelast_names + p.last_names)).casefold() for p in persons)
+        given = tuple(_plain(" ".join(p.first_names + p.middle_names)).casefold() for p in persons)
         year = _year(entry)
-        return (names, year != NO_YEAR, year, _plain(entry.fields.get("title", "")).casefold())
+        return (surnames, given, year != NO_YEAR, year, _plain(entry.fields.get("title", "")).casefold())
 
 
 class FuturecityStyle(PlainStyle):

@@ -469,7 +469,8 @@ def city_chart(table: pd.DataFrame, ew: dict, average: Control, city: Control,
                  .mark_point(shape="diamond", filled=False, color="black", size=40, strokeWidth=1.5)
                  .encode(x=alt.X("share2021:Q"), y=y,
                          shape=alt.Shape("basis:N", scale=alt.Scale(domain=[LABEL_2021], range=["diamond"]),
-                                         legend=alt.Legend(title=None, orient="bottom", labelLimit=0)),
+                                         # above the plot: beside the colour legend it would not fit a phone
+                                         legend=alt.Legend(title=None, orient="top", labelLimit=0)),
                          tooltip=[alt.Tooltip("city:N", title="City"),
                                   alt.Tooltip("share2021:Q", title="2021, % of residents in work", format=".1f"),
                                   alt.Tooltip("m2021:Q", title="2021, residents in manufacturing", format=","),
