@@ -223,7 +223,7 @@
           el.setAttribute('data-fitted', String(avail));
           return view;
         }
-        delta -= over > 0 ? Math.ceil(over) : Math.floor(-over) * -1;  // whole pixels, never past the column
+        delta -= Math.ceil(over);  // whole pixels, rounded so that the chart never ends past the column
         return resize(avail).then(step);
       }
       busy = busy.then(function () {

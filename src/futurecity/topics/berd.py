@@ -292,6 +292,7 @@ def chart_table_of(inputs: Inputs) -> pd.DataFrame:
 
 # --- measures for the claims ledger -------------------------------------------------------------------------
 
+NOTE_CHARS = 40  # the longest line of the notes under the badges, characters (a 320 px phone's column)
 RELEASES = {2017: SOURCE, 2014: EARLIER_RELEASE}  # a claim's choice of release -> its source
 DEFLATOR_CHOICES = ("GDP deflator", "the release's own")  # YBGB, or the release's current over constant prices
 
@@ -518,19 +519,19 @@ def why_no_verdict(shown: list[dict], last: int) -> str:
     if not late:
         return ""
     spans = " and ".join(f"{a}\u2013{b}" for a, b in late)
-    return f"No verdict ({rules.NEEDS_LIVE}): the paper's years run\n{spans}; these data end in {last}."
+    return f"No verdict ({rules.NEEDS_LIVE}): the paper's years run {spans}; these data end in {last}."
 
 
 def basis_line(shown: list[dict]) -> str:
     """The line under the badges naming each claim's prices, which the Prices control does not change:
-    ``Badges keep each claim's prices (C5-1 real;\nC5-3 to C5-7 cash), whatever the Prices setting.``"""
+    ``Badges keep each claim's prices (C5-1 real; C5-3 to C5-7 cash), whatever the Prices setting.``"""
     by: dict[str, list[str]] = {}
     for c in shown:
         by.setdefault(BASIS[c["measure"].get("prices", "nominal")], []).append(c["id"])
     parts = [f"{ids[0]} {b}" if len(ids) == 1 else f"{ids[0]} to {ids[-1]} {b}" for b, ids in by.items()]
     if len(parts) == 1:
-        return f"Badges keep each claim's prices ({parts[0]}),\nwhatever the Prices setting."
-    return f"Badges keep each claim's prices ({parts[0]};\n{'; '.join(parts[1:])}), whatever the Prices setting."
+        return f"Badges keep each claim's prices ({parts[0]}), whatever the Prices setting."
+    return f"Badges keep each claim's prices ({parts[0]}; {'; '.join(parts[1:])}), whatever the Prices setting."
 
 
 def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str, last: int) -> alt.LayerChart:
@@ -543,7 +544,7 @@ def _badges(claim_defs: list[dict], start: int, end: str, prices: str, base: str
                                  basis=BASIS[c["measure"].get("prices", "nominal")], off=_off(c, last))
               for row, c in enumerate(shown)]
     # each note in lines short enough for a 320 px phone's column at the badges' font
-    notes = "\n".join("\n".join(labels.lines(" ".join(note.split()), NOTE_CHARS))
+    notes = "\n".join("\n".join(labels.lines(note, NOTE_CHARS))
                       for note in (basis_line(shown), why_no_verdict(shown, last)) if note) if shown else ""
     if notes:
         layers.append(alt.Chart().transform_filter(
@@ -681,7 +682,6 @@ def growth_figure(chart, inputs: Inputs, window: dict, claim_defs: list[dict]):
 
 # --- vintages side by side: two releases of the same tables, and the pounds approximated from shares of GDP ---
 
-NOTE_CHARS = 40  # the longest line of the notes under the badges, characters
 LEVEL_HEIGHT = 170  # the vintages chart's line, pixels
 SHORT_NAMES = {SOURCE: "2017 release", EARLIER_RELEASE: "2014 release", SHARES_SOURCE: "share of GDP x GDP"}
 LIVE_SHARES = "ONS time series (2022 method)"  # what the shares source holds when pulled live
