@@ -234,3 +234,24 @@ def test_a_markdown_only_edit_executes_nothing_and_the_page_shows_the_new_text(t
     code.source += "\n# a changed line of code"
     nbformat.write(nb, source)
     assert statuses(_html_build(book)) == {"01-introduction.ipynb": "executed"}
+
+
+@pytest.mark.parametrize("cell, env, names", [
+    ("from futurecity.chapters import introduction\nintroduction.open(vintage='pinned', live='notabool')", {},
+     "live='notabool'"),
+    ("from futurecity.chapters import introduction\nintroduction.open(vintage='pinned', live=False)",
+     {"FUTURECITY_HTTP_TIMEOUT": "abc"}, "FUTURECITY_HTTP_TIMEOUT"),
+], ids=["parameter", "variable"])
+def test_a_chapter_stopped_by_bad_input_makes_the_build_exit_2_naming_chapter_and_remedy(tmp_path, cell, env,
+                                                                                         names):
+    book = _sleeper_project(tmp_path, seconds=0)
+    nb = nbformat.read(book["project"] / f"{SLEEPER}.ipynb", as_version=4)
+    nb.cells[-1] = nbformat.v4.new_code_cell(cell)
+    nbformat.write(nb, book["project"] / f"{SLEEPER}.ipynb")
+    done = subprocess.run([sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]),
+                           "--no-html"], env=book["env"] | env, capture_output=True, text=True, timeout=300)
+    err = " ".join(done.stderr.split())
+    assert done.returncode == 2, done.stderr
+    assert names in err and "To fix:" in err and "Traceback" not in done.stderr
+    if not env:  # a bad variable is refused by the build before any chapter runs; a parameter, in the chapter
+        assert f"chapter failed: {SLEEPER}.ipynb" in err and "raised BadInput" in err

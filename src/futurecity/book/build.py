@@ -1,6 +1,6 @@
 """Build the book: execute every chapter once with papermill, then build the HTML from the executed copies.
 
-``futurecity build`` (exit 0 built; 1 a chapter failed; 2 data unavailable):
+``futurecity build`` (exit 0 built; 1 a chapter failed; 2 data unavailable or bad input, the chapter named):
 
 1. reads the chapters from ``_toc.yml``;
 2. executes each with papermill (parameters ``live`` and ``vintage``), in parallel on the available cores, into
@@ -45,10 +45,15 @@ import yaml
 
 from futurecity import reads
 from futurecity.config import BUILD_ENV, PULL_FAILED_ENV, PULLED_ENV
-from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK, ChapterFailed, DataUnavailable
+from futurecity.errors import (EXIT_DATA, EXIT_FAILED, EXIT_OK, BadInput, ChapterFailed, DataUnavailable,
+                               NeedsLiveData, NetworkUnreachable, UnknownSource)
 from futurecity.files import atomic_write, sha256_bytes, sha256_file
 
 CELL_TIMEOUT = int(os.environ.get("FUTURECITY_CELL_TIMEOUT", "600"))  # seconds a cell may run
+# the errors a chapter may stop on that make the build exit 2 (data unavailable or invalid, or bad input: a
+# parameter, a FUTURECITY_* variable, a source id), by the name papermill reports
+EXIT_DATA_ERRORS = frozenset(e.__name__ for e in (DataUnavailable, NeedsLiveData, NetworkUnreachable, BadInput,
+                                                  UnknownSource))
 
 @dataclass
 class Chapter:
@@ -292,7 +297,7 @@ def _execute(chapter: Chapter, project: Path, params: dict, env: dict) -> Outcom
             cell = _failing_cell(tmp_out)
             return Outcome(chapter, "failed", time.perf_counter() - start,
                            error=f"{chapter.source.relative_to(project)}: {cell}raised {exc.ename}: {exc.evalue}",
-                           data_unavailable=exc.ename in (DataUnavailable.__name__, "NeedsLiveData"))
+                           data_unavailable=exc.ename in EXIT_DATA_ERRORS)
         except Exception as exc:  # kernel died, notebook unreadable ...
             return Outcome(chapter, "failed", time.perf_counter() - start,
                            error=f"{chapter.source.relative_to(project)}: could not be executed: "
