@@ -255,3 +255,41 @@ def test_a_chapter_stopped_by_bad_input_makes_the_build_exit_2_naming_chapter_an
     assert names in err and "To fix:" in err and "Traceback" not in done.stderr
     if not env:  # a bad variable is refused by the build before any chapter runs; a parameter, in the chapter
         assert f"chapter failed: {SLEEPER}.ipynb" in err and "raised BadInput" in err
+
+
+def _reproducible_folders() -> set[str]:
+    import tempfile
+    return {p.name for p in Path(tempfile.gettempdir()).glob("futurecity-reproducible-*")}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_stopped_reproducibility_check_ends_cleanly(tmp_path, sig):
+    """`futurecity build --check-reproducible` stopped while its chapters run: no traceback, exit 128 + the
+    signal, no worker or kernel left running and its temporary folder removed."""
+    book = _sleeper_project(tmp_path, seconds=60)
+    before = _reproducible_folders()
+    cmd = [sys.executable, "-m", "futurecity", "build", "--project", str(book["project"]), "--check-reproducible"]
+    proc = subprocess.Popen(cmd, env=book["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    family: list[psutil.Process] = []
+    try:
+        family = _wait_for(lambda: _kernel_running(proc), timeout=120)
+        assert family, f"no kernel started: {proc.poll()}"
+        mine = _reproducible_folders() - before
+        assert mine  # the check's runs are written into a temporary folder of its own ...
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=60)
+        gone, alive = psutil.wait_procs(family, timeout=20)
+        assert alive == [], f"still running after the check was stopped: {[p.cmdline() for p in alive]}"
+        assert proc.returncode == 128 + sig, (proc.returncode, err)
+        assert "Traceback" not in err and "stopped" in err, err
+        assert not (mine & _reproducible_folders())  # ... removed when it was stopped
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for p in family:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        proc.wait(timeout=30)

@@ -26,6 +26,7 @@ import concurrent.futures as cf
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from futurecity.book.build import Chapter, Outcome, _execute, chapters, inputs, worker_pool
+from futurecity.book.build import Chapter, Outcome, Stopped, _execute, _stoppable, chapters, inputs, worker_pool
 from futurecity.book.chartdata import spec_title
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK
 
@@ -208,7 +209,8 @@ def check(project: Path, live: bool = False, vintage: str | None = None, jobs: i
     chaps = chapters(project, project / "_build")
     start = time.perf_counter()
     outcomes: dict[tuple[str, int], Outcome] = {}
-    with tempfile.TemporaryDirectory(prefix="futurecity-reproducible-") as tmp:
+    # stopped (SIGINT, SIGTERM, SIGHUP), the workers are stopped and the temporary folder removed as it unwinds
+    with _stoppable(), tempfile.TemporaryDirectory(prefix="futurecity-reproducible-") as tmp:
         runs = _runs(chaps, Path(tmp))
         bar = tqdm(total=len(runs), desc="reproducible", unit="run", file=out, disable=not runs)
         # the build's workers: spawned, ending with this process, stopped at once when it is stopped
@@ -260,4 +262,10 @@ def cmd_check(args) -> int:
     from futurecity import config
 
     project = Path(args.project).resolve() if args.project else config.root()
-    return check(project, live=args.live, vintage=args.vintage, jobs=args.jobs)
+    try:
+        return check(project, live=args.live, vintage=args.vintage, jobs=args.jobs)
+    except (KeyboardInterrupt, Stopped) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"futurecity build --check-reproducible: stopped ({signal.Signals(signum).name}); its workers were "
+              "stopped and its temporary files removed", file=sys.stderr)
+        return 128 + signum
