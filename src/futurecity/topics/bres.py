@@ -276,7 +276,7 @@ def _bars(start: str, end: str, region: str):
                alt.Tooltip("all:Q", title="All employment, % growth", format="+.1f")]
     bars = base.mark_bar().encode(
         x=alt.X("manufacturing:Q", title=["Growth, %", "bars: manufacturing; ticks: all industries"],
-                axis=alt.Axis(titleAnchor="end", format="~g")),  # no "0.000000" on an empty axis
+                axis=alt.Axis(titleAnchor="end", format="~f")),  # "10", not "1e+1"; never "0.000000"
         y=y, tooltip=tooltip,
         color=alt.Color("role:N", scale=alt.Scale(domain=list(roles), range=list(roles.values())),
                         legend=alt.Legend(title=None, direction="vertical"))).properties(name="bres_bars")
