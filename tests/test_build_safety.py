@@ -91,6 +91,18 @@ def _temporary_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.is_file() and (".running" in p.name or p.name.startswith(".")))
 
 
+def _kill_all(proc: subprocess.Popen, family: list[psutil.Process]) -> None:
+    """Whatever a test found, nothing it started stays: the build and every process it started."""
+    if proc.poll() is None:
+        proc.kill()
+    for p in family:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    proc.wait(timeout=30)
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
 def test_a_stopped_build_leaves_no_worker_running_and_writes_nothing_after(tmp_path, sig):
@@ -111,14 +123,7 @@ def test_a_stopped_build_leaves_no_worker_running_and_writes_nothing_after(tmp_p
         if sig != signal.SIGKILL:
             assert proc.returncode == 128 + sig, proc.returncode
     finally:  # whatever the test found, nothing it started stays
-        if proc.poll() is None:
-            proc.kill()
-        for p in family:
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        proc.wait(timeout=30)
+        _kill_all(proc, family)
 
 
 @pytest.mark.timeout(300)
@@ -285,11 +290,4 @@ def test_a_stopped_reproducibility_check_ends_cleanly(tmp_path, sig):
         assert "Traceback" not in err and "stopped" in err, err
         assert not (mine & _reproducible_folders())  # ... removed when it was stopped
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for p in family:
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        proc.wait(timeout=30)
+        _kill_all(proc, family)
