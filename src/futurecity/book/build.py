@@ -795,10 +795,17 @@ def cmd_build(args) -> int:
     from futurecity import config
 
     project = Path(args.project).resolve() if args.project else config.root()
+    return until_stopped("futurecity build", lambda: build(project, live=args.live, vintage=args.vintage,
+                                                           jobs=args.jobs, html=not args.no_html))
+
+
+def until_stopped(command: str, run) -> int:
+    """``run()``'s exit code; stopped by a signal (SIGINT, SIGTERM, SIGHUP), a one-line message naming ``command``
+    and the signal, no traceback, and the conventional 128 + the signal's number."""
     try:
-        return build(project, live=args.live, vintage=args.vintage, jobs=args.jobs, html=not args.no_html)
+        return run()
     except (KeyboardInterrupt, Stopped) as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        print(f"futurecity build: stopped ({signal.Signals(signum).name}); its workers were stopped and their "
+        print(f"{command}: stopped ({signal.Signals(signum).name}); its workers were stopped and their "
               "temporary files removed", file=sys.stderr)
         return 128 + signum

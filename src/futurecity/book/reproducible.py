@@ -26,7 +26,6 @@ import concurrent.futures as cf
 import json
 import os
 import random
-import signal
 import sys
 import tempfile
 import time
@@ -34,7 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from futurecity.book.build import Chapter, Outcome, Stopped, _execute, _stoppable, chapters, inputs, worker_pool
+from futurecity.book.build import (Chapter, Outcome, _execute, _stoppable, chapters, inputs, until_stopped,
+                                   worker_pool)
 from futurecity.book.chartdata import spec_title
 from futurecity.errors import EXIT_DATA, EXIT_FAILED, EXIT_OK
 
@@ -262,10 +262,5 @@ def cmd_check(args) -> int:
     from futurecity import config
 
     project = Path(args.project).resolve() if args.project else config.root()
-    try:
-        return check(project, live=args.live, vintage=args.vintage, jobs=args.jobs)
-    except (KeyboardInterrupt, Stopped) as exc:
-        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        print(f"futurecity build --check-reproducible: stopped ({signal.Signals(signum).name}); its workers were "
-              "stopped and its temporary files removed", file=sys.stderr)
-        return 128 + signum
+    return until_stopped("futurecity build --check-reproducible",
+                         lambda: check(project, live=args.live, vintage=args.vintage, jobs=args.jobs))
